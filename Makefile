@@ -1,0 +1,51 @@
+# Loom — every developer and CI entry point. `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LOOM_HOME ?= .loom
+
+.PHONY: help install proto proto-check lint test test-fast demo bench up down status images clean
+
+help:  ## List targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: $(STAMP)  ## Create .venv and install Loom with every tool it needs (from package registries)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+proto: $(STAMP)  ## Regenerate proto/gen from proto/loom
+	infra/scripts/genproto.sh
+
+proto-check: $(STAMP)  ## Fail when proto/gen is stale
+	@tmp=$$(mktemp -d); infra/scripts/genproto.sh $$tmp; \
+	if diff -r -q -x __pycache__ $$tmp/loom proto/gen/loom; then echo "proto/gen is up to date"; rm -rf $$tmp; \
+	else echo "proto/gen is stale: run 'make proto' and commit"; rm -rf $$tmp; exit 1; fi
+
+lint: $(STAMP)  ## ruff over the Python tree
+	$(VENV)/bin/ruff check services workflows ml infra tests
+
+test: $(STAMP)  ## Run the whole test suite (starts real NATS, Temporal and PostgreSQL itself)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+demo: $(STAMP)  ## Run the local stack on synthetic customers and print a summary
+	$(PY) -m infra.demo
+
+bench: $(STAMP)  ## Benchmarks as JSON, each next to its raw ceiling from the same run
+	$(PY) -m tests.bench
+
+up: $(STAMP)  ## Start the local stack in the background (logs under .loom/logs)
+	$(PY) -m infra.local up
+
+down: $(STAMP)  ## Stop the local stack
+	$(PY) -m infra.local down
+
+status: $(STAMP)  ## Health of every component of the local stack
+	$(VENV)/bin/loom status
+
+clean:  ## Remove the virtualenv and local state
+	rm -rf $(VENV) $(LOOM_HOME)
