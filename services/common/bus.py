@@ -1,0 +1,515 @@
+"""The event bus: NATS JetStream streams, partitioned publishing and durable pull consumers.
+
+Streams are declared here as code and created idempotently at start-up. Events go to
+``loom.events.p<NN>.<type>`` where NN is a stable hash of the profile key, so one customer's events stay in
+one partition and a consumer filtering on a partition sees them in publish order. Publishing carries a
+``Nats-Msg-Id`` so a retried publish inside the stream's duplicate window is stored once.
+
+A bus may carry a ``prefix``: every subject and stream name is then namespaced by it on the wire, while
+callers and handlers keep using the plain ``loom.*`` subjects. Tests use it to share one server safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, PubAck, StorageType, StreamConfig
+from prometheus_client import Counter, Gauge
+
+log = logging.getLogger("loom.bus")
+
+DAY = 86_400.0
+MSG_ID_HEADER = "Nats-Msg-Id"
+_TOKEN_OK = re.compile(r"[^a-z0-9_-]")
+_PREFIX_OK = re.compile(r"^[A-Za-z0-9_-]*$")
+# Failures that mean "the bus cannot take this right now": the caller may retry later with the same msg_id.
+_UNAVAILABLE = (
+    nats.errors.TimeoutError,
+    nats.errors.NoRespondersError,
+    nats.js.errors.NoStreamResponseError,
+    nats.js.errors.ServiceUnavailableError,
+    nats.js.errors.TooManyStalledMsgsError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.OutboundBufferLimitError,
+    nats.errors.StaleConnectionError,
+    nats.errors.UnexpectedEOF,
+    asyncio.TimeoutError,
+    ConnectionError,
+)
+
+BUS_PUBLISHED = Counter("loom_bus_published_total", "Messages stored by JetStream (duplicates excluded).", ["stream"])
+BUS_CONSUMED = Counter(
+    "loom_bus_consumed_total", "Messages a consumer finished with, by outcome (ack, nak, deadletter).",
+    ["consumer", "outcome"],
+)
+BUS_PENDING = Gauge(
+    "loom_bus_consumer_pending", "Messages in the stream not yet delivered to the consumer.", ["consumer"]
+)
+
+
+class BusError(Exception):
+    """The bus refused an operation (bad configuration, a stream conflict)."""
+
+
+class BusUnavailable(BusError):
+    """The bus cannot be reached or did not confirm in time; retrying later with the same msg_id is safe."""
+
+    def __init__(self, message: str, acks: Sequence[PubAck | None] = ()) -> None:
+        super().__init__(message)
+        # For publish_many: the acks that did arrive, None where a publish was not confirmed.
+        self.acks = list(acks)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A JetStream stream Loom relies on."""
+
+    name: str
+    subjects: tuple[str, ...]
+    description: str
+    max_age: float = 7 * DAY
+    duplicate_window: float = 120.0
+    storage: StorageType = StorageType.FILE
+    max_bytes: int = -1
+
+    def config(self, prefix: str = "") -> StreamConfig:
+        """The server-side config, namespaced by ``prefix``."""
+        return StreamConfig(
+            name=stream_name(self.name, prefix),
+            description=self.description,
+            subjects=[wire_subject(s, prefix) for s in self.subjects],
+            storage=self.storage,
+            max_age=self.max_age,
+            max_bytes=self.max_bytes,
+            duplicate_window=self.duplicate_window,
+        )
+
+
+EVENTS = StreamSpec("EVENTS", ("loom.events.>",), "Customer events, partitioned by profile key.")
+AUDIENCE = StreamSpec("AUDIENCE", ("loom.audience.>",), "Audience membership changes.")
+CONSENT = StreamSpec("CONSENT", ("loom.consent.>",), "Consent record changes and data-subject requests.")
+DELIVERIES = StreamSpec("DELIVERIES", ("loom.deliveries.>",), "Outbound deliveries and their status.")
+DEADLETTER = StreamSpec("DEADLETTER", ("loom.deadletter.>",), "Messages a consumer gave up on, kept for replay.",
+                        max_age=30 * DAY)
+
+
+def default_streams(duplicate_window: float = 120.0) -> tuple[StreamSpec, ...]:
+    """Every stream Loom uses; ``duplicate_window`` (seconds) applies to EVENTS, where clients retry."""
+    return (replace(EVENTS, duplicate_window=duplicate_window), AUDIENCE, CONSENT, DELIVERIES, DEADLETTER)
+
+
+def wire_subject(subject: str, prefix: str = "") -> str:
+    """The subject as sent to NATS: ``<prefix>.<subject>`` when a prefix is set."""
+    return f"{prefix}.{subject}" if prefix else subject
+
+
+def stream_name(name: str, prefix: str = "") -> str:
+    """The stream name on the server: ``<PREFIX>_<NAME>`` when a prefix is set."""
+    return f"{prefix.upper()}_{name}" if prefix else name
+
+
+def subject_token(value: str) -> str:
+    """``value`` made safe as one subject token: lower case, anything but [a-z0-9_-] becomes '_'."""
+    return _TOKEN_OK.sub("_", value.lower()) or "_"
+
+
+def partition_of(profile_key: str, partitions: int = 16) -> int:
+    """Stable partition of a profile key (CRC-32, identical across processes and restarts)."""
+    return zlib.crc32(profile_key.encode()) % partitions
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for :meth:`EventBus.publish_many`."""
+
+    subject: str
+    data: bytes
+    msg_id: str | None = None
+    headers: Mapping[str, str] | None = None
+
+
+BatchHandler = Callable[[list[Msg]], Awaitable[None]]
+
+
+class EventBus:
+    """A connection to NATS with Loom's streams, publishing and consumers. Create with :meth:`connect`."""
+
+    def __init__(self, nc: NatsClient, *, prefix: str = "", partitions: int = 16, publish_timeout: float = 5.0,
+                 streams: Sequence[StreamSpec] | None = None, max_pending_publishes: int = 4096) -> None:
+        if not _PREFIX_OK.match(prefix):
+            raise BusError(f"bus prefix {prefix!r} may hold only letters, digits, '_' and '-'")
+        if partitions < 1:
+            raise BusError(f"partitions must be at least 1, got {partitions}")
+        self.nc = nc
+        self.prefix = prefix
+        self.partitions = partitions
+        self.publish_timeout = publish_timeout
+        self.streams = tuple(streams) if streams is not None else default_streams()
+        self.js: JetStreamContext = nc.jetstream(timeout=publish_timeout,
+                                                 publish_async_max_pending=max_pending_publishes)
+        self._consumers: list[Consumer] = []
+        self._width = len(str(partitions - 1))
+
+    @classmethod
+    async def connect(cls, url: str, *, name: str = "loom", connect_timeout: float = 5.0,
+                      reconnect_wait: float = 1.0, **options: Any) -> EventBus:
+        """Connects to ``url``; afterwards reconnects forever, but the first connect fails fast.
+
+        Raises BusUnavailable when no connection is made within ``connect_timeout`` seconds. ``options`` go to
+        the EventBus constructor (prefix, partitions, publish_timeout, streams).
+        """
+        last_error: list[BaseException] = []
+
+        async def on_error(exc: Exception) -> None:
+            last_error[:] = [exc]
+            log.warning("nats error: %s", exc)
+
+        async def on_disconnect() -> None:
+            if not (nc.is_closed or nc.is_draining):
+                log.warning("disconnected from nats; reconnecting")
+
+        async def on_reconnect() -> None:
+            log.info("reconnected to nats")
+
+        nc = NatsClient()
+        try:
+            await asyncio.wait_for(
+                nc.connect(servers=[url], name=name, allow_reconnect=True, max_reconnect_attempts=-1,
+                           reconnect_time_wait=reconnect_wait, connect_timeout=max(1, int(connect_timeout)),
+                           error_cb=on_error, disconnected_cb=on_disconnect, reconnected_cb=on_reconnect),
+                connect_timeout,
+            )
+        except (*_UNAVAILABLE, nats.errors.NoServersError, OSError) as exc:
+            with contextlib.suppress(Exception):
+                await nc.close()
+            cause = last_error[0] if last_error else exc
+            raise BusUnavailable(f"cannot connect to NATS at {url} within {connect_timeout:.0f}s: {cause!r}") from exc
+        return cls(nc, **options)
+
+    def subject(self, subject: str) -> str:
+        """The wire subject for a logical ``loom.*`` subject (adds the prefix)."""
+        return wire_subject(subject, self.prefix)
+
+    def logical_subject(self, subject: str) -> str:
+        """The logical subject of a wire subject (strips the prefix)."""
+        if self.prefix and subject.startswith(self.prefix + "."):
+            return subject[len(self.prefix) + 1:]
+        return subject
+
+    def wire_stream(self, name: str) -> str:
+        """The server-side name of a declared stream (``EVENTS`` -> ``<PREFIX>_EVENTS`` under a prefix)."""
+        return stream_name(name, self.prefix)
+
+    def event_subject(self, profile_key: str, event_type: str) -> str:
+        """``loom.events.p<NN>.<type>`` for a profile: same key, same partition, every time."""
+        part = partition_of(profile_key, self.partitions)
+        return f"loom.events.p{part:0{self._width}d}.{subject_token(event_type)}"
+
+    def partition_filter(self, partition: int) -> str:
+        """Filter subject of one events partition, for a consumer that owns it."""
+        return f"loom.events.p{partition:0{self._width}d}.>"
+
+    async def ensure_streams(self) -> None:
+        """Creates every stream, or updates it to the declared config (idempotent, safe to race)."""
+        for spec in self.streams:
+            config = spec.config(self.prefix)
+            try:
+                await self.js.add_stream(config)
+            except nats.js.errors.BadRequestError:
+                # Already there with another config: bring it to the declared one.
+                try:
+                    await self.js.update_stream(config)
+                except nats.js.errors.APIError as exc:
+                    raise BusError(f"stream {config.name}: cannot update to the declared config: {exc}") from exc
+            except _UNAVAILABLE as exc:
+                raise BusUnavailable(f"stream {config.name}: JetStream did not answer: {exc!r}") from exc
+
+    async def delete_streams(self) -> None:
+        """Deletes this bus's streams (tests clean their prefix up with it)."""
+        for spec in self.streams:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await self.js.delete_stream(stream_name(spec.name, self.prefix))
+
+    def _headers(self, msg_id: str | None, headers: Mapping[str, str] | None) -> dict[str, str] | None:
+        if msg_id is None and not headers:
+            return None
+        out = dict(headers or {})
+        if msg_id is not None:
+            out[MSG_ID_HEADER] = msg_id
+        return out
+
+    def _count(self, ack: PubAck) -> None:
+        if not ack.duplicate:
+            BUS_PUBLISHED.labels(self._logical_stream(ack.stream)).inc()
+
+    def _logical_stream(self, name: str) -> str:
+        head = f"{self.prefix.upper()}_"
+        return name[len(head):] if self.prefix and name.startswith(head) else name
+
+    async def publish(self, subject: str, data: bytes, *, msg_id: str | None = None,
+                      headers: Mapping[str, str] | None = None, ack_timeout: float | None = None) -> PubAck:
+        """Publishes and waits for JetStream to store it; ``msg_id`` makes retries idempotent.
+
+        Raises BusUnavailable when the server is unreachable or does not confirm in time.
+        """
+        if not self.nc.is_connected:
+            raise BusUnavailable(f"not connected to NATS (publishing {subject})")
+        try:
+            ack = await self.js.publish(self.subject(subject), data, timeout=ack_timeout or self.publish_timeout,
+                                        headers=self._headers(msg_id, headers))
+        except _UNAVAILABLE as exc:
+            raise BusUnavailable(f"publish to {subject} not confirmed: {exc!r}") from exc
+        except nats.js.errors.APIError as exc:
+            raise BusError(f"publish to {subject} refused: {exc}") from exc
+        self._count(ack)
+        return ack
+
+    async def publish_many(self, items: Iterable[Outgoing], *, ack_timeout: float | None = None) -> list[PubAck]:
+        """Publishes many messages pipelined on the connection and returns their acks in order.
+
+        Messages go out back to back without waiting for each ack (bounded by ``max_pending_publishes``);
+        one deadline covers the whole batch. If any publish is not confirmed, raises BusUnavailable carrying
+        the acks that did arrive: retrying the whole batch with the same msg_ids stores nothing twice.
+        """
+        if not self.nc.is_connected:
+            raise BusUnavailable("not connected to NATS (publishing a batch)")
+        budget = ack_timeout or self.publish_timeout
+        futures: list[asyncio.Future[PubAck]] = []
+        try:
+            for item in items:
+                futures.append(await self.js.publish_async(
+                    self.subject(item.subject), item.data, wait_stall=budget,
+                    headers=self._headers(item.msg_id, item.headers)))
+            if futures:
+                await asyncio.wait(futures, timeout=budget)
+        except _UNAVAILABLE as exc:
+            self._abandon(futures)
+            raise BusUnavailable(f"batch publish interrupted: {exc!r}", self._acks(futures)) from exc
+        acks = self._acks(futures)
+        self._abandon(futures)
+        failures = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception()]
+        refused = [e for e in failures if isinstance(e, nats.js.errors.APIError)
+                   and not isinstance(e, nats.js.errors.ServiceUnavailableError)]
+        if refused:
+            raise BusError(f"{len(refused)} of {len(futures)} publishes refused: {refused[0]}")
+        if any(a is None for a in acks):
+            missing = sum(a is None for a in acks)
+            raise BusUnavailable(f"{missing} of {len(futures)} publishes not confirmed within {budget:.1f}s", acks)
+        for ack in acks:
+            assert ack is not None
+            self._count(ack)
+        return [a for a in acks if a is not None]
+
+    @staticmethod
+    def _acks(futures: Sequence[asyncio.Future[PubAck]]) -> list[PubAck | None]:
+        return [f.result() if f.done() and not f.cancelled() and f.exception() is None else None
+                for f in futures]
+
+    @staticmethod
+    def _abandon(futures: Sequence[asyncio.Future[PubAck]]) -> None:
+        # Cancelling releases the client's in-flight slots held by unanswered publishes.
+        for f in futures:
+            if not f.done():
+                f.cancel()
+
+    async def consume(self, durable: str, filter_subject: str, handler: BatchHandler, *, batch: int = 256,
+                      max_ack_pending: int | None = None, ack_wait: float = 30.0, max_deliver: int = 5,
+                      retry_delay: float = 1.0, max_retry_delay: float = 60.0,
+                      fetch_timeout: float = 1.0, pending_interval: float = 5.0) -> Consumer:
+        """Starts a durable pull consumer in a background task and returns its handle.
+
+        ``handler`` receives a list of up to ``batch`` messages (with logical subjects); they are acked when
+        it returns. When it raises, each message is retried alone so one poison message cannot hold back the
+        others; a message that still fails is nak'ed with exponential delay, and after ``max_deliver``
+        deliveries it is published to ``loom.deadletter.<durable>`` and terminated.
+        """
+        wire_filter = self.subject(filter_subject)
+        try:
+            stream = await self.js.find_stream_name_by_subject(wire_filter)
+            config = ConsumerConfig(
+                durable_name=durable, name=durable, filter_subject=wire_filter, ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=ack_wait, max_ack_pending=max_ack_pending or batch * 4, max_waiting=16,
+                # The client counts deliveries itself so a message is dead-lettered, never silently dropped.
+                max_deliver=-1,
+            )
+            await self.js.add_consumer(stream, config)
+            sub = await self.js.pull_subscribe_bind(durable=durable, stream=stream)
+        except nats.js.errors.NotFoundError as exc:
+            raise BusError(f"consumer {durable}: no stream holds {filter_subject}; call ensure_streams()") from exc
+        except _UNAVAILABLE as exc:
+            raise BusUnavailable(f"consumer {durable}: JetStream did not answer: {exc!r}") from exc
+        consumer = Consumer(self, durable, stream, sub, handler, batch=batch, max_deliver=max_deliver,
+                            retry_delay=retry_delay, max_retry_delay=max_retry_delay,
+                            fetch_timeout=fetch_timeout, pending_interval=pending_interval)
+        consumer.start()
+        self._consumers.append(consumer)
+        return consumer
+
+    async def stop_consumers(self, grace: float = 30.0) -> None:
+        """Stops every consumer of this bus, letting each finish the batch in hand (SIGTERM drain)."""
+        for consumer in list(self._consumers):
+            await consumer.stop(grace)
+        self._consumers.clear()
+
+    async def close(self) -> None:
+        """Stops every consumer (finishing in-flight batches), then drains and closes the connection."""
+        await self.stop_consumers()
+        if self.nc.is_closed:
+            return
+        if self.nc.is_connected:
+            with contextlib.suppress(*_UNAVAILABLE, nats.errors.DrainTimeoutError):
+                await self.nc.drain()
+        if not self.nc.is_closed:
+            await self.nc.close()
+
+
+@dataclass(eq=False)
+class Consumer:
+    """A running durable pull consumer; :meth:`stop` lets the batch in hand finish first."""
+
+    bus: EventBus
+    durable: str
+    stream: str
+    sub: JetStreamContext.PullSubscription
+    handler: BatchHandler
+    batch: int = 256
+    max_deliver: int = 5
+    retry_delay: float = 1.0
+    max_retry_delay: float = 60.0
+    fetch_timeout: float = 1.0
+    pending_interval: float = 5.0
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _pending_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _stopping: bool = field(default=False, init=False)
+    _fetching: bool = field(default=False, init=False)
+
+    def start(self) -> None:
+        """Starts the fetch loop and the pending-gauge refresher."""
+        self._task = asyncio.create_task(self._run(), name=f"bus-consumer-{self.durable}")
+        self._pending_task = asyncio.create_task(self._refresh_pending(), name=f"bus-pending-{self.durable}")
+
+    @property
+    def running(self) -> bool:
+        """True while the fetch loop runs."""
+        return self._task is not None and not self._task.done()
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Stops fetching, waits (up to ``grace`` seconds) for the batch in hand to be handled and acked."""
+        self._stopping = True
+        if self._pending_task is not None:
+            self._pending_task.cancel()
+        if self._task is not None and not self._task.done():
+            if self._fetching:
+                # Waiting for messages holds nothing: anything half-fetched is redelivered after ack_wait.
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            if not self._task.done():
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        with contextlib.suppress(Exception):
+            # Acks are fire-and-forget; flush so the last ones leave before the subscription goes.
+            await self.bus.nc.flush(timeout=5)
+            await self.sub.unsubscribe()
+        if self in self.bus._consumers:
+            self.bus._consumers.remove(self)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._fetching = True
+            try:
+                msgs = await self.sub.fetch(self.batch, timeout=self.fetch_timeout)
+            except TimeoutError:
+                continue
+            except (*_UNAVAILABLE, nats.js.errors.APIError) as exc:
+                log.warning("consumer %s: fetch failed: %r", self.durable, exc)
+                await asyncio.sleep(self.fetch_timeout)
+                continue
+            finally:
+                self._fetching = False
+            await self._process(msgs)
+
+    async def _process(self, msgs: list[Msg]) -> None:
+        if self.bus.prefix:
+            for msg in msgs:
+                msg.subject = self.bus.logical_subject(msg.subject)
+        worn_out = [m for m in msgs if m.metadata.num_delivered > self.max_deliver]
+        for msg in worn_out:
+            # Delivered too often without an ack (crash loop, handler hanging past ack_wait): give up on it.
+            await self._dead_letter(msg, "delivered too many times without an ack")
+        msgs = [m for m in msgs if m.metadata.num_delivered <= self.max_deliver]
+        if not msgs:
+            return
+        try:
+            await self.handler(msgs)
+        except Exception as exc:  # noqa: BLE001 - a handler error must never kill the consumer
+            if len(msgs) == 1:
+                await self._failed(msgs[0], exc)
+                return
+            log.warning("consumer %s: batch of %d failed (%r); retrying one by one", self.durable, len(msgs), exc)
+            for msg in msgs:
+                try:
+                    await self.handler([msg])
+                except Exception as one_exc:  # noqa: BLE001
+                    await self._failed(msg, one_exc)
+                else:
+                    await self._ack([msg])
+            return
+        await self._ack(msgs)
+
+    async def _ack(self, msgs: list[Msg]) -> None:
+        for msg in msgs:
+            with contextlib.suppress(nats.errors.MsgAlreadyAckdError):
+                await msg.ack()
+        BUS_CONSUMED.labels(self.durable, "ack").inc(len(msgs))
+
+    async def _failed(self, msg: Msg, exc: BaseException) -> None:
+        delivered = msg.metadata.num_delivered
+        if delivered >= self.max_deliver:
+            await self._dead_letter(msg, repr(exc))
+            return
+        delay = min(self.retry_delay * 2 ** (delivered - 1), self.max_retry_delay)
+        log.warning("consumer %s: message %s failed (delivery %d): %r", self.durable, msg.subject, delivered, exc)
+        await msg.nak(delay=delay)
+        BUS_CONSUMED.labels(self.durable, "nak").inc()
+
+    async def _dead_letter(self, msg: Msg, reason: str) -> None:
+        meta = msg.metadata
+        headers = {**(msg.headers or {}), "Loom-Original-Subject": msg.subject, "Loom-Error": reason[:512],
+                   "Loom-Consumer": self.durable, "Loom-Deliveries": str(meta.num_delivered)}
+        try:
+            await self.bus.publish(f"loom.deadletter.{self.durable}", msg.data, headers=headers,
+                                   msg_id=f"{meta.stream}:{meta.sequence.stream}:{self.durable}")
+        except BusError as exc:
+            # Never drop it: leave it with the stream and try again on a later delivery.
+            log.error("consumer %s: dead-lettering failed (%s); will retry", self.durable, exc)
+            await msg.nak(delay=self.max_retry_delay)
+            BUS_CONSUMED.labels(self.durable, "nak").inc()
+            return
+        await msg.term()
+        log.error("consumer %s: dead-lettered %s after %d deliveries: %s", self.durable, msg.subject,
+                  meta.num_delivered, reason)
+        BUS_CONSUMED.labels(self.durable, "deadletter").inc()
+
+    async def _refresh_pending(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(Exception):
+                info = await self.sub.consumer_info()
+                BUS_PENDING.labels(self.durable).set(info.num_pending or 0)
+            await asyncio.sleep(self.pending_interval)

@@ -1,0 +1,49 @@
+"""Extracting and normalising the identifiers an event carries."""
+
+from __future__ import annotations
+
+import re
+
+from loom.ingestion.v1 import ingestion_pb2 as pb
+
+# Lower number wins: the identifier a new profile's id is derived from, and the order merges are judged in.
+DEFAULT_PRIORITY = {"user_id": 0, "email": 1, "phone": 2, "device_id": 3, "anonymous_id": 4}
+
+_NON_DIGITS = re.compile(r"[^\d]")
+
+
+def normalise(kind: str, value: str) -> str:
+    """Canonical form of an identifier value: emails lower-cased, phones as E.164-style digits."""
+    value = value.strip()
+    if kind == "email":
+        return value.lower()
+    if kind == "phone":
+        digits = _NON_DIGITS.sub("", value)
+        if value.startswith("00"):
+            digits = digits[2:]
+        return "+" + digits if digits else ""
+    return value
+
+
+def identifiers_of(event: pb.Event) -> list[tuple[str, str]]:
+    """Every identifier on an event, normalised, deduplicated, highest priority first."""
+    found: dict[tuple[str, str], None] = {}
+
+    def add(kind: str, value: str) -> None:
+        norm = normalise(kind, value) if value else ""
+        if norm:
+            found[(kind, norm)] = None
+
+    add("user_id", event.user_id)
+    add("anonymous_id", event.anonymous_id)
+    if event.type == pb.EVENT_TYPE_ALIAS:
+        add("anonymous_id" if not event.user_id or event.previous_id != event.user_id else "user_id", event.previous_id)
+    if event.context.device.id:
+        add("device_id", event.context.device.id)
+    for ident in event.identifiers:
+        add(ident.type, ident.value)
+    for key in ("email", "phone"):
+        trait = event.traits.fields.get(key)
+        if trait is not None and trait.HasField("string_value"):
+            add(key, trait.string_value)
+    return sorted(found, key=lambda i: (DEFAULT_PRIORITY.get(i[0], 9), i[0], i[1]))

@@ -1,0 +1,126 @@
+"""A profile's state and how one event changes it.
+
+Every update is order-independent — counts and sums add, first/last times take min/max, a trait keeps the
+value with the latest event time — so replaying the archive in any order rebuilds the same profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from google.protobuf import json_format
+
+from loom.ingestion.v1 import ingestion_pb2 as pb
+from services.ingestion.contract import event_category
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _min(a: str | None, b: str) -> str:
+    return b if a is None or b < a else a
+
+
+def _max(a: str | None, b: str) -> str:
+    return b if a is None or b > a else a
+
+
+@dataclass
+class ProfileState:
+    """Mutable profile data as stored in the ``profiles`` row (JSON columns)."""
+
+    profile_id: str
+    created_at: datetime
+    traits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
+    predictive: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+    def apply(self, event: pb.Event) -> list[tuple[str, Any, str]]:
+        """Folds one event in; returns the (trait, value, time) changes it made for the trait history."""
+        ts = event.timestamp.ToDatetime(tzinfo=UTC)
+        at = _iso(ts)
+        c = self.computed
+        c["event_count"] = c.get("event_count", 0) + 1
+        c["first_seen"] = _min(c.get("first_seen"), at)
+        if at >= c.get("last_seen", ""):
+            c["last_seen"] = at
+            if event.market:
+                c["market"] = event.market
+            if event.context.timezone:
+                c["timezone"] = event.context.timezone
+        if event.type == pb.EVENT_TYPE_TRACK and event.event == "Order Completed":
+            self._apply_order(event, at)
+        changes: list[tuple[str, Any, str]] = []
+        if event.HasField("traits"):
+            for name, value in json_format.MessageToDict(event.traits).items():
+                current = self.traits.get(name)
+                if current is None or at >= current["t"]:
+                    self.traits[name] = {"v": value, "t": at, "s": event.source_id}
+                    changes.append((name, value, at))
+        return changes
+
+    def _apply_order(self, event: pb.Event, at: str) -> None:
+        c = self.computed
+        revenue = event.commerce.revenue.amount_micros
+        c["order_count"] = c.get("order_count", 0) + 1
+        c["revenue_micros"] = c.get("revenue_micros", 0) + revenue
+        if event.commerce.revenue.currency_code:
+            c["currency_code"] = event.commerce.revenue.currency_code
+        c["last_order_at"] = _max(c.get("last_order_at"), at)
+        categories = c.setdefault("categories", {})
+        for category in {p.category for p in event.commerce.products if p.category} or {event_category(event)} - {""}:
+            stats = categories.setdefault(category, {"orders": 0, "revenue_micros": 0})
+            stats["orders"] += 1
+            stats["revenue_micros"] += _category_revenue(event, category)
+            stats["last_purchase_at"] = _max(stats.get("last_purchase_at"), at)
+        c["top_category"] = top_category(categories)
+
+    def absorb(self, other: ProfileState) -> None:
+        """Merges another profile into this one (identity stitching)."""
+        for name, trait in other.traits.items():
+            mine = self.traits.get(name)
+            if mine is None or trait["t"] > mine["t"]:
+                self.traits[name] = trait
+        a, b = self.computed, other.computed
+        for key in ("event_count", "order_count", "revenue_micros"):
+            if key in b:
+                a[key] = a.get(key, 0) + b[key]
+        for key in ("first_seen",):
+            if key in b:
+                a[key] = _min(a.get(key), b[key])
+        if b.get("last_seen", "") > a.get("last_seen", ""):
+            for key in ("last_seen", "market", "timezone"):
+                if key in b:
+                    a[key] = b[key]
+        if "last_order_at" in b:
+            a["last_order_at"] = _max(a.get("last_order_at"), b["last_order_at"])
+        if "currency_code" in b:
+            a.setdefault("currency_code", b["currency_code"])
+        cats = a.setdefault("categories", {})
+        for name, stats in b.get("categories", {}).items():
+            mine_stats = cats.setdefault(name, {"orders": 0, "revenue_micros": 0})
+            mine_stats["orders"] += stats["orders"]
+            mine_stats["revenue_micros"] += stats["revenue_micros"]
+            if "last_purchase_at" in stats:
+                mine_stats["last_purchase_at"] = _max(mine_stats.get("last_purchase_at"), stats["last_purchase_at"])
+        if cats:
+            a["top_category"] = top_category(cats)
+        for name, pred in other.predictive.items():
+            self.predictive.setdefault(name, pred)
+        self.created_at = min(self.created_at, other.created_at)
+
+
+def top_category(categories: dict[str, dict[str, Any]]) -> str:
+    """Most frequently bought category; ties go to revenue, then name, so the answer is deterministic."""
+    return max(categories.items(), key=lambda kv: (kv[1]["orders"], kv[1]["revenue_micros"], kv[0]))[0]
+
+
+def _category_revenue(event: pb.Event, category: str) -> int:
+    products = [p for p in event.commerce.products if p.category == category]
+    if products:
+        return sum(p.price.amount_micros * max(p.quantity, 1) for p in products)
+    return event.commerce.revenue.amount_micros
