@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOOM_HOME ?= .loom
 
-.PHONY: help install proto proto-check lint test test-fast demo bench up down status images clean
+.PHONY: help install proto proto-check proto-lint lint test demo bench up down status images clean
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,13 +18,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-proto: $(STAMP)  ## Regenerate proto/gen from proto/loom
+proto: $(STAMP)  ## Regenerate proto/gen and docs/api from proto/loom
 	infra/scripts/genproto.sh
+	$(PY) infra/scripts/protodoc.py
 
 proto-check: $(STAMP)  ## Fail when proto/gen is stale
 	@tmp=$$(mktemp -d); infra/scripts/genproto.sh $$tmp; \
 	if diff -r -q -x __pycache__ $$tmp/loom proto/gen/loom; then echo "proto/gen is up to date"; rm -rf $$tmp; \
 	else echo "proto/gen is stale: run 'make proto' and commit"; rm -rf $$tmp; exit 1; fi
+	$(PY) infra/scripts/protodoc.py --check
+
+proto-lint:  ## Lint proto/loom with buf (STANDARD + COMMENTS); installs buf into .tools on first use
+	infra/scripts/buflint.sh
 
 lint: $(STAMP)  ## ruff over the Python tree
 	$(VENV)/bin/ruff check services workflows ml infra tests

@@ -1,7 +1,7 @@
 """Ports, tokens and environment of the local stack.
 
 Two files under the state directory connect the stack to its clients:
-- ``tokens.yaml`` (mode 0600): ``<token>: {subject, roles}``, one ``service`` token per service and one
+- ``tokens.yaml`` (mode 0600): ``<token>: {subject, roles}``, one ``service`` token per service and the worker, one
   ``admin`` token for the operator; the services read it through LOOM_AUTH_TOKENS_FILE.
 - ``env`` (mode 0600, it holds the operator token): ``KEY=VALUE`` lines the CLI and demo load to reach the
   stack (LOOM_SERVICE_TOKEN, LOOM_<SVC>_ADDR, LOOM_NATS_URL, ...).
@@ -19,6 +19,7 @@ import yaml
 
 SERVICES: tuple[str, ...] = ("ingestion", "identity", "consent", "prediction", "creative", "forwarding")
 OPERATOR_SUBJECT = "operator"
+WORKER_SUBJECT = "worker"
 HOST = "127.0.0.1"
 
 
@@ -60,7 +61,7 @@ def write_private(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def ensure_tokens(path: Path, services: Iterable[str] = SERVICES) -> dict[str, str]:
+def ensure_tokens(path: Path, services: Iterable[str] = (*SERVICES, WORKER_SUBJECT)) -> dict[str, str]:
     """Creates or completes the tokens file; returns subject -> token.
 
     Existing tokens are kept so running clients and services stay valid across ``up`` calls; subjects that

@@ -107,15 +107,21 @@ class TemporalDevServer:
 
 
 async def temporal_healthy(address: str, namespace: str = "default", wait: float = 3.0) -> bool:
-    """True when the frontend accepts a connection and describes ``namespace`` (a cheap real call)."""
-    from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-    from temporalio.client import Client
+    """True when the frontend answers GetSystemInfo and DescribeNamespace for ``namespace``.
+
+    These are the calls ``temporalio.client.Client.connect`` makes, sent over plain grpcio: the SDK's native
+    runtime can abort the interpreter at exit (temporalio/sdk-python#300), which must not happen to
+    ``loom status`` or ``python -m infra.local up``.
+    """
+    import grpc
+    from temporalio.api.workflowservice.v1 import request_response_pb2 as rr
+    from temporalio.api.workflowservice.v1.service_pb2_grpc import WorkflowServiceStub
 
     try:
-        client = await asyncio.wait_for(Client.connect(address, namespace=namespace), wait)
-        await asyncio.wait_for(
-            client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace)), wait
-        )
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"; the caller reports it
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = WorkflowServiceStub(channel)
+            await stub.GetSystemInfo(rr.GetSystemInfoRequest(), timeout=wait)
+            await stub.DescribeNamespace(rr.DescribeNamespaceRequest(namespace=namespace), timeout=wait)
+    except grpc.aio.AioRpcError:
         return False
     return True

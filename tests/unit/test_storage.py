@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import BigInteger, Column, Integer, String, Table, select, text, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import CompileError
 
 from services.common.storage import (
     Database,
@@ -171,9 +175,18 @@ def test_on_conflict_statements_reject_unknown_columns_and_empty_batches() -> No
         insert_ignore(items, [], ["key"])
 
 
-def test_on_conflict_statement_prints_as_postgresql() -> None:
-    sql = str(upsert(items, [{"key": "a", "name": "n", "hits": 1}], ["key"], ["hits"]))
-    assert "ON CONFLICT (key) DO UPDATE SET hits = excluded.hits" in sql
+@pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect()], ids=["postgresql", "sqlite"])
+def test_on_conflict_statements_render_in_each_dialects_syntax(dialect: Dialect) -> None:
+    row = {"key": "a", "name": "n", "hits": 1}
+    updating = str(upsert(items, [row], ["key"], ["hits"]).compile(dialect=dialect))
+    ignoring = str(insert_ignore(items, [row], ["key"]).compile(dialect=dialect))
+    assert re.search(r'ON CONFLICT \("?key"?\) DO UPDATE SET hits = excluded.hits$', updating)
+    assert re.search(r'ON CONFLICT \("?key"?\) DO NOTHING$', ignoring)
+
+
+def test_on_conflict_statements_refuse_other_dialects() -> None:
+    with pytest.raises(CompileError, match="not mysql"):
+        upsert(items, [{"key": "a", "name": "n", "hits": 1}], ["key"]).compile(dialect=mysql.dialect())
 
 
 # --- portable types -----------------------------------------------------------------------------------

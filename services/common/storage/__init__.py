@@ -11,7 +11,7 @@ from services.common.storage.database import (
     DatabaseConfigError,
     parse_database_url,
 )
-from services.common.storage.statements import OnConflictInsert, insert_ignore, upsert
+from services.common.storage.statements import OnConflict, insert_ignore, upsert
 from services.common.storage.types import (
     NAMING_CONVENTION,
     JsonDocument,
@@ -26,7 +26,7 @@ __all__ = [
     "DatabaseConfigError",
     "JsonDocument",
     "NAMING_CONVENTION",
-    "OnConflictInsert",
+    "OnConflict",
     "UtcDateTime",
     "autoincrement_bigint",
     "insert_ignore",

@@ -1,0 +1,6 @@
+"""``python -m services.forwarding``"""
+
+from services.common.server import run
+from services.forwarding.app import ForwardingConfig, build
+
+run(ForwardingConfig, build, "forwarding")
