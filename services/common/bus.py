@@ -37,29 +37,16 @@ _TOKEN_OK = re.compile(r"[^a-z0-9_-]")
 _PREFIX_OK = re.compile(r"^[A-Za-z0-9_-]*$")
 # Failures that mean "the bus cannot take this right now": the caller may retry later with the same msg_id.
 _UNAVAILABLE = (
-    nats.errors.TimeoutError,
-    nats.errors.NoRespondersError,
-    nats.js.errors.NoStreamResponseError,
-    nats.js.errors.ServiceUnavailableError,
-    nats.js.errors.TooManyStalledMsgsError,
-    nats.errors.ConnectionClosedError,
-    nats.errors.ConnectionReconnectingError,
-    nats.errors.ConnectionDrainingError,
-    nats.errors.OutboundBufferLimitError,
-    nats.errors.StaleConnectionError,
-    nats.errors.UnexpectedEOF,
-    asyncio.TimeoutError,
-    ConnectionError,
+    nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.js.errors.NoStreamResponseError,
+    nats.js.errors.ServiceUnavailableError, nats.js.errors.TooManyStalledMsgsError, nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionReconnectingError, nats.errors.ConnectionDrainingError, nats.errors.OutboundBufferLimitError,
+    nats.errors.StaleConnectionError, nats.errors.UnexpectedEOF, TimeoutError, ConnectionError,
 )
 
 BUS_PUBLISHED = Counter("loom_bus_published_total", "Messages stored by JetStream (duplicates excluded).", ["stream"])
-BUS_CONSUMED = Counter(
-    "loom_bus_consumed_total", "Messages a consumer finished with, by outcome (ack, nak, deadletter).",
-    ["consumer", "outcome"],
-)
-BUS_PENDING = Gauge(
-    "loom_bus_consumer_pending", "Messages in the stream not yet delivered to the consumer.", ["consumer"]
-)
+BUS_CONSUMED = Counter("loom_bus_consumed_total", "Messages a consumer finished with, by outcome (ack, nak, "
+                       "deadletter).", ["consumer", "outcome"])
+BUS_PENDING = Gauge("loom_bus_consumer_pending", "Stream messages not yet delivered to the consumer.", ["consumer"])
 
 
 class BusError(Exception):
@@ -163,7 +150,7 @@ class EventBus:
         self.js: JetStreamContext = nc.jetstream(timeout=publish_timeout,
                                                  publish_async_max_pending=max_pending_publishes)
         self._consumers: list[Consumer] = []
-        self._width = len(str(partitions - 1))
+        self._width = max(2, len(str(partitions - 1)))
 
     @classmethod
     async def connect(cls, url: str, *, name: str = "loom", connect_timeout: float = 5.0,
@@ -190,7 +177,8 @@ class EventBus:
         try:
             await asyncio.wait_for(
                 nc.connect(servers=[url], name=name, allow_reconnect=True, max_reconnect_attempts=-1,
-                           reconnect_time_wait=reconnect_wait, connect_timeout=max(1, int(connect_timeout)),
+                           connect_timeout=max(1, int(connect_timeout)),
+                           reconnect_time_wait=reconnect_wait,  # type: ignore[arg-type]  # floats work; stub says int
                            error_cb=on_error, disconnected_cb=on_disconnect, reconnected_cb=on_reconnect),
                 connect_timeout,
             )
@@ -207,9 +195,8 @@ class EventBus:
 
     def logical_subject(self, subject: str) -> str:
         """The logical subject of a wire subject (strips the prefix)."""
-        if self.prefix and subject.startswith(self.prefix + "."):
-            return subject[len(self.prefix) + 1:]
-        return subject
+        head = self.prefix + "."
+        return subject[len(head):] if self.prefix and subject.startswith(head) else subject
 
     def wire_stream(self, name: str) -> str:
         """The server-side name of a declared stream (``EVENTS`` -> ``<PREFIX>_EVENTS`` under a prefix)."""
@@ -245,13 +232,11 @@ class EventBus:
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 await self.js.delete_stream(stream_name(spec.name, self.prefix))
 
-    def _headers(self, msg_id: str | None, headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    @staticmethod
+    def _headers(msg_id: str | None, headers: Mapping[str, str] | None) -> dict[str, str] | None:
         if msg_id is None and not headers:
             return None
-        out = dict(headers or {})
-        if msg_id is not None:
-            out[MSG_ID_HEADER] = msg_id
-        return out
+        return {**(headers or {}), **({MSG_ID_HEADER: msg_id} if msg_id is not None else {})}
 
     def _count(self, ack: PubAck) -> None:
         if not ack.duplicate:
@@ -263,9 +248,9 @@ class EventBus:
 
     async def publish(self, subject: str, data: bytes, *, msg_id: str | None = None,
                       headers: Mapping[str, str] | None = None, ack_timeout: float | None = None) -> PubAck:
-        """Publishes and waits for JetStream to store it; ``msg_id`` makes retries idempotent.
+        """Publishes and waits until JetStream stored it; ``msg_id`` makes retries idempotent.
 
-        Raises BusUnavailable when the server is unreachable or does not confirm in time.
+        Raises BusUnavailable when the server is unreachable or does not confirm in time, BusError if refused.
         """
         if not self.nc.is_connected:
             raise BusUnavailable(f"not connected to NATS (publishing {subject})")
@@ -303,22 +288,20 @@ class EventBus:
         acks = self._acks(futures)
         self._abandon(futures)
         failures = [f.exception() for f in futures if f.done() and not f.cancelled() and f.exception()]
-        refused = [e for e in failures if isinstance(e, nats.js.errors.APIError)
-                   and not isinstance(e, nats.js.errors.ServiceUnavailableError)]
+        refused = [e for e in failures if isinstance(e, nats.js.errors.APIError) and not isinstance(e, _UNAVAILABLE)]
         if refused:
             raise BusError(f"{len(refused)} of {len(futures)} publishes refused: {refused[0]}")
-        if any(a is None for a in acks):
-            missing = sum(a is None for a in acks)
-            raise BusUnavailable(f"{missing} of {len(futures)} publishes not confirmed within {budget:.1f}s", acks)
-        for ack in acks:
-            assert ack is not None
+        confirmed = [a for a in acks if a is not None]
+        if len(confirmed) < len(acks):
+            raise BusUnavailable(f"{len(acks) - len(confirmed)} of {len(acks)} publishes not confirmed "
+                                 f"within {budget:.1f}s", acks)
+        for ack in confirmed:
             self._count(ack)
-        return [a for a in acks if a is not None]
+        return confirmed
 
     @staticmethod
     def _acks(futures: Sequence[asyncio.Future[PubAck]]) -> list[PubAck | None]:
-        return [f.result() if f.done() and not f.cancelled() and f.exception() is None else None
-                for f in futures]
+        return [f.result() if f.done() and not f.cancelled() and f.exception() is None else None for f in futures]
 
     @staticmethod
     def _abandon(futures: Sequence[asyncio.Future[PubAck]]) -> None:

@@ -12,6 +12,11 @@ Operators and the Helm pre-install Job run::
 
     python -m services.common.migrate ingestion identity [--url postgresql+asyncpg://...]
     python -m services.common.migrate all
+
+Adding a revision: copy the newest file in ``services/<svc>/migrations/versions/``, bump ``revision``, set
+``down_revision`` to the previous one, write the ``op`` calls by hand (types from
+`services.common.storage`, never imports of tables.py, so old revisions stay frozen) and change tables.py
+to match; tests/integration/test_migrations.py fails until both agree on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -146,12 +151,12 @@ async def current_revision(db: Database, service: str) -> str | None:
 
 
 def default_db_url() -> str:
-    """LOOM_DB_URL, or the embedded SQLite file under LOOM_HOME (default ``.loom``)."""
+    """LOOM_DB_URL, or the services' embedded SQLite file, ``data/loom.db`` under LOOM_HOME (``.loom``)."""
     url = os.environ.get("LOOM_DB_URL")
     if url:
         return url
     home = Path(os.environ.get("LOOM_HOME", ".loom")).expanduser().resolve()
-    return f"sqlite+aiosqlite:///{home / 'loom.db'}"
+    return f"sqlite+aiosqlite:///{home / 'data' / 'loom.db'}"
 
 
 async def _migrate_all(db_url: str, names: list[str]) -> list[tuple[str, str | None]]:

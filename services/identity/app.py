@@ -6,16 +6,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from loom.identity.v1 import identity_pb2_grpc as pb_grpc
-from loom.ingestion.v1 import ingestion_pb2
 from services.common.bus import EventBus
 from services.common.config import DataServiceConfig, setting
+from services.common.events import EVENTS_FILTER, decode_batches
 from services.common.migrate import migrate
 from services.common.server import Registration, ServiceApp
 from services.common.storage import Database
 from services.identity.servicer import FULL_NAME, POLICY, IdentityServicer
 from services.identity.store import ProfileStore
 
-EVENTS_FILTER = "loom.events.>"
 CONSUMER = "identity-profiles"
 
 
@@ -28,16 +27,6 @@ class IdentityConfig(DataServiceConfig):
     db_url: str = setting("sqlite+aiosqlite:///.loom/data/identity.db", help="database URL")
 
 
-def decode(payloads: list[bytes]) -> list[ingestion_pb2.Event]:
-    """Parses bus payloads into events."""
-    events = []
-    for data in payloads:
-        event = ingestion_pb2.Event()
-        event.ParseFromString(data)
-        events.append(event)
-    return events
-
-
 async def build(config: IdentityConfig) -> ServiceApp:
     """Connects storage and the bus; the consumer folds every event into its profile."""
     await migrate(config.db_url, "identity")
@@ -47,7 +36,9 @@ async def build(config: IdentityConfig) -> ServiceApp:
     store = ProfileStore(db)
 
     async def start_consumer() -> Callable[[], Awaitable[None]]:
-        consumer = await bus.consume(CONSUMER, EVENTS_FILTER, lambda msgs: store.apply(decode([m.data for m in msgs])))
+        consumer = await bus.consume(
+            CONSUMER, EVENTS_FILTER, lambda msgs: store.apply(decode_batches(m.data for m in msgs))
+        )
         return consumer.stop
 
     async def close() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
-from services.ingestion.contract import event_category
+from services.common.events import event_category
 
 
 def _iso(ts: datetime) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from loom.ingestion.v1 import ingestion_pb2_grpc as pb_grpc
 from services.common.bus import EventBus
 from services.common.config import DataServiceConfig, positive, setting
+from services.common.events import EVENTS_FILTER
 from services.common.migrate import migrate
 from services.common.server import Registration, ServiceApp
 from services.common.storage import Database
@@ -16,7 +17,6 @@ from services.ingestion.archive import Archive
 from services.ingestion.ingestor import Ingestor
 from services.ingestion.servicer import FULL_NAME, POLICY, IngestionServicer
 
-EVENTS_FILTER = "loom.events.>"
 ARCHIVER = "ingestion-archiver"
 
 

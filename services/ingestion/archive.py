@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
+from services.common.events import decode_batches, event_category, event_type_name, profile_key
 from services.common.storage import Database, insert_ignore
-from services.ingestion.contract import event_category, event_type_name, profile_key
 from services.ingestion.tables import dedup, event_archive
 
 
@@ -50,12 +50,8 @@ class Archive:
         self._dedup_window = dedup_window
 
     async def write(self, payloads: Sequence[bytes]) -> int:
-        """Archives serialized events (idempotent); returns how many were parsed."""
-        rows = []
-        for payload in payloads:
-            event = pb.Event()
-            event.ParseFromString(payload)
-            rows.append(archive_row(event, payload))
+        """Archives the events of EventBatch payloads (idempotent); returns how many events they held."""
+        rows = [archive_row(event, event.SerializeToString()) for event in decode_batches(payloads)]
         if not rows:
             return 0
         now = datetime.now(UTC)

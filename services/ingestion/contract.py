@@ -54,26 +54,3 @@ def check_event(event: pb.Event, index: int) -> list[pb.Violation]:
     if event.market and (len(event.market) != 2 or not event.market.isalpha() or not event.market.isupper()):
         bad("market", "must be an ISO 3166-1 alpha-2 code such as 'SE'")
     return out
-
-
-def profile_key(event: pb.Event) -> str:
-    """The key that orders a customer's events on the bus: user id when known, else anonymous id.
-
-    Alias events are keyed by previous_id so they land with the anonymous history they join.
-    """
-    if event.type == pb.EVENT_TYPE_ALIAS and event.previous_id:
-        return event.previous_id
-    return event.user_id or event.anonymous_id
-
-
-def event_category(event: pb.Event) -> str:
-    """Main category of a commerce event, or empty."""
-    commerce = event.commerce
-    if commerce.category:
-        return commerce.category
-    return commerce.products[0].category if commerce.products else ""
-
-
-def event_type_name(event_type: int) -> str:
-    """Short lower-case name of an event type: ``track``, ``identify``..."""
-    return pb.EventType.Name(event_type).removeprefix("EVENT_TYPE_").lower()

@@ -8,6 +8,7 @@ the archiver has recorded an event), and by the durable dedup table the archiver
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,14 +19,9 @@ from sqlalchemy import select
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from services.common.bus import BusUnavailable, EventBus, Outgoing
 from services.common.errors import FieldViolation, InvalidArgument, Unavailable
+from services.common.events import batch_id, profile_key
 from services.common.storage import Database
-from services.ingestion.contract import (
-    MAX_BATCH_BYTES,
-    MAX_EVENTS_PER_BATCH,
-    check_event,
-    event_type_name,
-    profile_key,
-)
+from services.ingestion.contract import MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, check_event
 from services.ingestion.enrich import enrich
 from services.ingestion.tables import dedup
 
@@ -67,6 +63,7 @@ class Ingestor:
     async def ingest(self, events: Sequence[pb.Event], source_id: str) -> BatchOutcome:
         """Ingests a batch with a result per event; raises Unavailable when the bus cannot confirm."""
         received_at = datetime.now(UTC)
+        received_ns = time.time_ns()
         results: list[pb.EventResult] = []
         pending: list[tuple[int, pb.Event]] = []
         seen: set[str] = set()
@@ -89,28 +86,37 @@ class Ingestor:
             if event.message_id in known:
                 results[index].status = pb.EVENT_STATUS_DUPLICATE
             else:
-                enrich(event, received_at, source_id)
+                enrich(event, received_ns, source_id)
                 to_publish.append((index, event))
 
         if to_publish:
-            items = [
-                Outgoing(
-                    self._bus.event_subject(profile_key(e), event_type_name(e.type)),
-                    e.SerializeToString(),
-                    e.message_id,
-                )
-                for _, e in to_publish
-            ]
-            try:
-                acks = await self._bus.publish_many(items)
-            except BusUnavailable as exc:
-                raise Unavailable(f"event bus unavailable, nothing from this batch is lost: retry ({exc})") from exc
-            for (index, _), ack in zip(to_publish, acks, strict=True):
-                results[index].status = pb.EVENT_STATUS_DUPLICATE if ack.duplicate else pb.EVENT_STATUS_ACCEPTED
+            await self._publish(to_publish, results)
 
         for r in results:
             EVENTS.labels(source_id, _STATUS_NAME[r.status]).inc()
         return BatchOutcome(results)
+
+    async def _publish(self, to_publish: list[tuple[int, pb.Event]], results: list[pb.EventResult]) -> None:
+        """One JetStream message per partition: a durable write carries many events, order kept per user."""
+        groups: dict[str, list[tuple[int, pb.Event]]] = {}
+        for index, event in to_publish:
+            groups.setdefault(self._bus.event_subject(profile_key(event), "batch"), []).append((index, event))
+        items = [
+            Outgoing(
+                subject,
+                pb.EventBatch(events=[e for _, e in group]).SerializeToString(),
+                batch_id([e for _, e in group]),
+            )
+            for subject, group in groups.items()
+        ]
+        try:
+            acks = await self._bus.publish_many(items)
+        except BusUnavailable as exc:
+            raise Unavailable(f"event bus unavailable, nothing from this batch is lost: retry ({exc})") from exc
+        for group, ack in zip(groups.values(), acks, strict=True):
+            status = pb.EVENT_STATUS_DUPLICATE if ack.duplicate else pb.EVENT_STATUS_ACCEPTED
+            for index, _ in group:
+                results[index].status = status
 
     async def _already_ingested(self, message_ids: list[str], now: datetime) -> set[str]:
         if not message_ids:

@@ -18,6 +18,7 @@ from services.common.storage import (
     DatabaseConfigError,
     JsonDocument,
     UtcDateTime,
+    check_database_url,
     insert_ignore,
     new_metadata,
     parse_database_url,
@@ -90,6 +91,11 @@ def test_unusable_urls_fail_with_the_value_and_no_password(raw: str, fragment: s
         parse_database_url(raw)
     assert fragment in str(caught.value)
     assert "secret" not in str(caught.value)
+
+
+def test_check_database_url_reports_the_problem_as_a_config_check() -> None:
+    assert check_database_url("postgresql://h/loom") is None
+    assert "unsupported database 'oracle'" in (check_database_url("oracle://h/db") or "")
 
 
 async def test_sqlite_gets_wal_busy_timeout_foreign_keys_and_its_directory(tmp_path: Path) -> None:
@@ -206,9 +212,10 @@ async def test_utc_datetime_round_trips_as_aware_utc_from_any_offset(db: Databas
 
 async def test_utc_datetime_range_queries_compare_instants_not_local_clock_times(db: Database) -> None:
     base = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-    # Local 13:00 at +05:00 is 08:00 UTC: earlier than "b" although its wall clock reads later.
+    # 13:00 at +05:00 is 08:00 UTC: earlier than "b" although its wall clock reads later.
+    early = datetime(2025, 1, 1, 13, 0, tzinfo=timezone(timedelta(hours=5)))
     rows = [
-        {"key": "a", "name": "a", "hits": 0, "seen_at": base.astimezone(timezone(timedelta(hours=5))) - timedelta(hours=4)},
+        {"key": "a", "name": "a", "hits": 0, "seen_at": early},
         {"key": "b", "name": "b", "hits": 0, "seen_at": base},
         {"key": "c", "name": "c", "hits": 0, "seen_at": base + timedelta(microseconds=1)},
     ]

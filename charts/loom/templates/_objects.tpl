@@ -79,11 +79,14 @@ Ingress policy of one runnable: its gRPC port admits only the runnables that lis
 {{- $name := .name -}}
 {{- $ctx := dict "root" $root "name" $name -}}
 {{- $callers := list -}}
-{{- range $kind, $entries := dict "component" $root.Values.components "worker" $root.Values.workers -}}
-{{- range $caller, $entry := $entries -}}
+{{- range $caller, $entry := $root.Values.components -}}
 {{- if and $entry.enabled (has $name ($entry.callees | default list)) -}}
 {{- $callers = append $callers $caller -}}
 {{- end -}}
+{{- end -}}
+{{- range $worker, $entry := $root.Values.workers -}}
+{{- if and $entry.enabled (has $name ($entry.callees | default list)) -}}
+{{- $callers = append $callers (printf "worker-%s" $worker) -}}
 {{- end -}}
 {{- end -}}
 apiVersion: networking.k8s.io/v1

@@ -9,6 +9,7 @@ from services.common.storage.database import (
     SQLITE_BUSY_TIMEOUT_MS,
     Database,
     DatabaseConfigError,
+    check_database_url,
     parse_database_url,
 )
 from services.common.storage.statements import OnConflict, insert_ignore, upsert
@@ -29,6 +30,7 @@ __all__ = [
     "OnConflict",
     "UtcDateTime",
     "autoincrement_bigint",
+    "check_database_url",
     "insert_ignore",
     "new_metadata",
     "parse_database_url",

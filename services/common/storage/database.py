@@ -75,6 +75,15 @@ def parse_database_url(raw: str) -> URL:
     return url
 
 
+def check_database_url(value: str) -> str | None:
+    """Config field check: None when `value` is a usable database URL, else the reason it is not."""
+    try:
+        parse_database_url(value)
+    except DatabaseConfigError as exc:
+        return str(exc)
+    return None
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """Install the pragmas and transaction handling that make SQLite safe for concurrent writers."""
 
