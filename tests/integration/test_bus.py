@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.fixtures.nats import start_nats
 pytestmark = pytest.mark.integration
 
 
-async def wait_until(predicate, what: str, limit: float = 10.0) -> None:
+async def wait_until(predicate: Callable[[], bool], what: str, limit: float = 10.0) -> None:
     """Polls ``predicate`` until true; fails the test with ``what`` after ``limit`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
@@ -40,6 +41,7 @@ async def assert_settled(bus: EventBus, durable: str) -> None:
 
 
 def metric(name: str, **labels: str) -> float:
+    """Current value of a sample in the default Prometheus registry (0 when never set)."""
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
@@ -158,7 +160,7 @@ async def test_first_connect_fails_fast_with_a_clear_error() -> None:
 
 
 @pytest.fixture
-def own_server(tmp_path: Path):
+def own_server(tmp_path: Path) -> Iterator[NatsServer]:
     server = start_nats(tmp_path / "nats")
     try:
         yield server
