@@ -17,7 +17,7 @@ from prometheus_client import Counter
 from sqlalchemy import select
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
-from services.common.bus import BusUnavailable, EventBus, Outgoing
+from services.common.bus import BusError, EventBus, Outgoing
 from services.common.errors import FieldViolation, InvalidArgument, Unavailable
 from services.common.events import batch_id, profile_key
 from services.common.storage import Database
@@ -111,7 +111,7 @@ class Ingestor:
         ]
         try:
             acks = await self._bus.publish_many(items)
-        except BusUnavailable as exc:
+        except BusError as exc:  # BusUnavailable, or JetStream refused the write
             raise Unavailable(f"event bus unavailable, nothing from this batch is lost: retry ({exc})") from exc
         for group, ack in zip(groups.values(), acks, strict=True):
             status = pb.EVENT_STATUS_DUPLICATE if ack.duplicate else pb.EVENT_STATUS_ACCEPTED

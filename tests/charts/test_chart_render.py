@@ -11,6 +11,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.common.auth import TokenFileAuthenticator
 from tests.charts import chart_tools
 from tests.charts.helpers import of_kind
 
@@ -128,7 +129,7 @@ def test_generated_auth_secret_holds_a_token_for_every_runnable(offline_chart: P
     objects = chart_tools.documents(proc.stdout)
     secret = next(o for o in of_kind(objects, "Secret") if o["metadata"]["name"] == "loom-auth")
     data = secret["stringData"]
-    server_tokens = yaml.safe_load(data["tokens.yaml"])
+    server_tokens = TokenFileAuthenticator.from_mapping(yaml.safe_load(data["tokens.yaml"]))
     referenced = {
         env["valueFrom"]["secretKeyRef"]["key"]
         for d in of_kind(objects, "Deployment")
@@ -139,4 +140,5 @@ def test_generated_auth_secret_holds_a_token_for_every_runnable(offline_chart: P
     for key in referenced:
         principal = key.removeprefix("token-")
         assert len(data[key]) == 40
-        assert server_tokens[principal] == data[key]
+        caller = server_tokens.authenticate(f"Bearer {data[key]}")
+        assert caller.subject == principal and caller.roles == frozenset({"service"})

@@ -95,6 +95,15 @@ async def test_batch_results_are_per_event(service_stack) -> None:
     good = pb.Event(message_id="g1", type=pb.EVENT_TYPE_TRACK, event="Viewed", user_id="u2")
     first = await ingest.IngestBatch(pb.IngestBatchRequest(events=[good]))
     assert first.results[0].status == pb.EVENT_STATUS_ACCEPTED
+    # Resent at once as the same batch: JetStream's dedup window answers.
+    again = await ingest.IngestBatch(pb.IngestBatchRequest(events=[good]))
+    assert again.results[0].status == pb.EVENT_STATUS_DUPLICATE
+    # Resent later inside another batch: the durable dedup record (written by the archiver) answers.
+    archive = stack_archive(service_stack)
+    for _ in range(100):
+        if await archive.count() >= 1:
+            break
+        await asyncio.sleep(0.05)
 
     batch = [
         good,  # retried by an at-least-once client
@@ -108,6 +117,12 @@ async def test_batch_results_are_per_event(service_stack) -> None:
                         pb.EVENT_STATUS_REJECTED]
     rejected = response.results[3]
     assert {v.field for v in rejected.violations} == {"events[3].message_id", "events[3].event"}
+
+
+def stack_archive(stack):
+    """The archive of the in-process ingestion service."""
+    servicer = stack.running["ingestion"].app.registrations[0].servicer
+    return servicer._archive
 
 
 async def test_oversized_batch_is_invalid_argument_with_field_details(service_stack) -> None:
