@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOOM_HOME ?= .loom
 
-.PHONY: help install proto proto-check proto-lint lint test demo bench up down status images clean
+.PHONY: help install proto proto-check proto-lint lint test demo bench up down status logs charts-render images clean
 
 help:  ## List targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	infra/scripts/install_helm.sh
+	infra/scripts/install_promtool.sh
 	touch $(STAMP)
 
 proto: $(STAMP)  ## Regenerate proto/gen and docs/api from proto/loom
@@ -51,6 +53,15 @@ down: $(STAMP)  ## Stop the local stack
 
 status: $(STAMP)  ## Health of every component of the local stack
 	$(VENV)/bin/loom status
+
+logs: $(STAMP)  ## Tail the local stack's logs
+	$(PY) -m infra.local logs
+
+charts-render: $(STAMP)  ## Rewrite the committed example renders under charts/loom/rendered
+	$(PY) -m tests.charts.chart_tools
+
+images:  ## Build one image per runnable (prints the docker commands when no engine is reachable)
+	infra/scripts/images.sh
 
 clean:  ## Remove the virtualenv and local state
 	rm -rf $(VENV) $(LOOM_HOME)

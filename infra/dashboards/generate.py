@@ -105,6 +105,8 @@ DASHBOARDS = [
             Panel("p99 latency (SLO 300ms)", "s", {
                 "{{service}}": "histogram_quantile(0.99, sum by (service, le) (rate("
                                f"loom_grpc_server_request_duration_seconds_bucket{{{SVC}}}[$__rate_interval])))"}),
+            Panel("Serving replicas", "short", {
+                "{{service}}": f"sum by (service) (loom_service_up{{{SVC}}})"}),
             Panel("In-flight requests", "short", {
                 "{{service}}": f"sum by (service) (loom_grpc_server_in_flight{{{SVC}}})"}),
             Panel("Bus publish rate by stream", "short", {

@@ -27,6 +27,7 @@ import hashlib
 import os
 import re
 import sys
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -125,10 +126,23 @@ def _current(connection: Connection, service: str) -> str | None:
     return context.get_current_revision()
 
 
+# Alembic's `op` and `context` are process-wide proxies, so two upgrades interleaving on one event loop
+# (services started together in one process) would tear each other's context down: one at a time per loop.
+_LOOP_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _process_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _LOOP_LOCKS.get(loop)
+    if lock is None:
+        lock = _LOOP_LOCKS[loop] = asyncio.Lock()
+    return lock
+
+
 async def migrate_database(db: Database, service: str) -> None:
     """Upgrade `service`'s tables in `db` to the newest revision; a no-op when already there."""
     migrations_dir(service)  # fail with the list of known services before touching the database
-    async with db.begin() as conn:
+    async with _process_lock(), db.begin() as conn:
         if db.dialect_name == "postgresql":
             # Replicas starting together queue here; the later ones then find the schema at head.
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(service)})

@@ -123,7 +123,7 @@ def test_bad_values_fail_with_a_clear_message(offline_chart: Path, tmp_path: Pat
     assert message in proc.stderr
 
 
-def test_generated_auth_secret_holds_a_token_for_every_runnable(offline_chart: Path, tmp_path: Path) -> None:
+async def test_generated_auth_secret_holds_a_token_for_every_runnable(offline_chart: Path, tmp_path: Path) -> None:
     proc = _template_with(offline_chart, tmp_path, BASE)
     assert proc.returncode == 0, proc.stderr
     objects = chart_tools.documents(proc.stdout)
@@ -140,5 +140,5 @@ def test_generated_auth_secret_holds_a_token_for_every_runnable(offline_chart: P
     for key in referenced:
         principal = key.removeprefix("token-")
         assert len(data[key]) == 40
-        caller = server_tokens.authenticate(f"Bearer {data[key]}")
-        assert caller.subject == principal and caller.roles == frozenset({"service"})
+        caller = await server_tokens.authenticate(data[key])
+        assert caller is not None and caller.subject == principal and caller.roles == frozenset({"service"})

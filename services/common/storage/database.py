@@ -7,6 +7,7 @@ take the write lock up front); PostgreSQL gets a bounded, self-healing connectio
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.util import await_
 
 # The async drivers Loom ships with; a bare dialect name is mapped onto them because operators usually
 # paste URLs like postgresql://... from an operator-managed secret.
@@ -84,6 +86,28 @@ def check_database_url(value: str) -> str | None:
     return None
 
 
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL (a persistent setting), retrying while another connection holds a lock.
+
+    SQLite answers a journal-mode change with "database is locked" at once, without its busy handler,
+    when connections open a new file together; the retry waits on the event loop, never blocking it.
+    """
+    delay, waited = 0.005, 0.0
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if cursor.fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # the driver's OperationalError, whichever adapter wraps it
+            if "database is locked" not in str(exc) or waited * 1000 >= SQLITE_BUSY_TIMEOUT_MS:
+                raise
+        # The connect event runs inside SQLAlchemy's greenlet, where await_ suspends on the running loop.
+        await_(asyncio.sleep(delay))
+        waited += delay
+        delay = min(delay * 2, 0.1)
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """Install the pragmas and transaction handling that make SQLite safe for concurrent writers."""
 
@@ -93,9 +117,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # for DDL and never takes the write lock up front.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # busy_timeout first, so that switching to WAL waits for a concurrent opener instead of failing.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
