@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
+from services.identity.rules import IdentityRules, default_rules
 
-# Lower number wins: the identifier a new profile's id is derived from, and the order merges are judged in.
-DEFAULT_PRIORITY = {"user_id": 0, "email": 1, "phone": 2, "device_id": 3, "anonymous_id": 4}
+_DEFAULT_RULES = default_rules()
 
 _NON_DIGITS = re.compile(r"[^\d]")
 
@@ -25,13 +25,17 @@ def normalise(kind: str, value: str) -> str:
     return value
 
 
-def identifiers_of(event: pb.Event) -> list[tuple[str, str]]:
-    """Every identifier on an event, normalised, deduplicated, highest priority first."""
+def identifiers_of(event: pb.Event, rules: IdentityRules | None = None) -> list[tuple[str, str]]:
+    """Every usable identifier on an event: normalised, deduplicated, blocked values dropped, best priority first.
+
+    The first one names a new profile and wins when a merge must be refused.
+    """
+    rules = rules or _DEFAULT_RULES
     found: dict[tuple[str, str], None] = {}
 
     def add(kind: str, value: str) -> None:
         norm = normalise(kind, value) if value else ""
-        if norm:
+        if norm and not rules.blocked(kind, norm):
             found[(kind, norm)] = None
 
     add("user_id", event.user_id)
@@ -46,4 +50,4 @@ def identifiers_of(event: pb.Event) -> list[tuple[str, str]]:
         trait = event.traits.fields.get(key)
         if trait is not None and trait.HasField("string_value"):
             add(key, trait.string_value)
-    return sorted(found, key=lambda i: (DEFAULT_PRIORITY.get(i[0], 9), i[0], i[1]))
+    return sorted(found, key=lambda i: (rules.priority(i[0]), i[0], i[1]))

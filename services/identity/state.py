@@ -1,11 +1,14 @@
 """A profile's state and how one event changes it.
 
-Every update is order-independent — counts and sums add, first/last times take min/max, a trait keeps the
-value with the latest event time — so replaying the archive in any order rebuilds the same profile.
+Every update is order-independent — counts and sums add, first/last times take min/max, a trait follows its
+merge policy (latest event time wins, earliest wins, or numeric sum) with ties broken by value — so replaying
+the archive in any order rebuilds the same profile.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +17,10 @@ from google.protobuf import json_format
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from services.common.events import event_category
+
+# Trait writes made through the API (UpdateTraits) travel as events with this message id prefix: they set
+# traits but are not customer activity, so they leave the computed traits alone.
+API_WRITE_PREFIX = "api:"
 
 
 def _iso(ts: datetime) -> str:
@@ -28,6 +35,28 @@ def _max(a: str | None, b: str) -> str:
     return b if a is None or b > a else a
 
 
+def _rank(trait: Mapping[str, Any]) -> tuple[str, str]:
+    # Value as a tie-break, so two writes with the same event time resolve the same way in any order.
+    return trait["t"], json.dumps(trait["v"], sort_keys=True)
+
+
+def combine_trait(policy: str, mine: dict[str, Any] | None, theirs: dict[str, Any]) -> dict[str, Any] | None:
+    """The trait after `theirs` meets `mine` under `policy`; None when `mine` stays as it is."""
+    if mine is None:
+        return dict(theirs)
+    if policy == "sum" and _numeric(mine["v"]) and _numeric(theirs["v"]):
+        total = mine["v"] + theirs["v"]
+        latest = theirs if _rank(theirs) > _rank(mine) else mine
+        return {"v": total, "t": latest["t"], "s": latest.get("s", "")}
+    if policy == "first_write":
+        return dict(theirs) if _rank(theirs) < _rank(mine) else None
+    return dict(theirs) if _rank(theirs) > _rank(mine) else None
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @dataclass
 class ProfileState:
     """Mutable profile data as stored in the ``profiles`` row (JSON columns)."""
@@ -39,10 +68,24 @@ class ProfileState:
     predictive: dict[str, Any] = field(default_factory=dict)
     version: int = 0
 
-    def apply(self, event: pb.Event) -> list[tuple[str, Any, str]]:
+    def apply(self, event: pb.Event, policies: Mapping[str, str] | None = None) -> list[tuple[str, Any, str]]:
         """Folds one event in; returns the (trait, value, time) changes it made for the trait history."""
         ts = event.timestamp.ToDatetime(tzinfo=UTC)
         at = _iso(ts)
+        self.created_at = min(self.created_at, ts)
+        if not event.message_id.startswith(API_WRITE_PREFIX):
+            self._apply_activity(event, at)
+        changes: list[tuple[str, Any, str]] = []
+        if event.HasField("traits"):
+            for name, value in json_format.MessageToDict(event.traits).items():
+                policy = (policies or {}).get(name, "last_write")
+                written = combine_trait(policy, self.traits.get(name), {"v": value, "t": at, "s": event.source_id})
+                if written is not None:
+                    self.traits[name] = written
+                    changes.append((name, written["v"], at))
+        return changes
+
+    def _apply_activity(self, event: pb.Event, at: str) -> None:
         c = self.computed
         c["event_count"] = c.get("event_count", 0) + 1
         c["first_seen"] = _min(c.get("first_seen"), at)
@@ -54,14 +97,6 @@ class ProfileState:
                 c["timezone"] = event.context.timezone
         if event.type == pb.EVENT_TYPE_TRACK and event.event == "Order Completed":
             self._apply_order(event, at)
-        changes: list[tuple[str, Any, str]] = []
-        if event.HasField("traits"):
-            for name, value in json_format.MessageToDict(event.traits).items():
-                current = self.traits.get(name)
-                if current is None or at >= current["t"]:
-                    self.traits[name] = {"v": value, "t": at, "s": event.source_id}
-                    changes.append((name, value, at))
-        return changes
 
     def _apply_order(self, event: pb.Event, at: str) -> None:
         c = self.computed
@@ -79,12 +114,12 @@ class ProfileState:
             stats["last_purchase_at"] = _max(stats.get("last_purchase_at"), at)
         c["top_category"] = top_category(categories)
 
-    def absorb(self, other: ProfileState) -> None:
+    def absorb(self, other: ProfileState, policies: Mapping[str, str] | None = None) -> None:
         """Merges another profile into this one (identity stitching)."""
         for name, trait in other.traits.items():
-            mine = self.traits.get(name)
-            if mine is None or trait["t"] > mine["t"]:
-                self.traits[name] = trait
+            written = combine_trait((policies or {}).get(name, "last_write"), self.traits.get(name), trait)
+            if written is not None:
+                self.traits[name] = written
         a, b = self.computed, other.computed
         for key in ("event_count", "order_count", "revenue_micros"):
             if key in b:

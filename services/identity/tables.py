@@ -4,7 +4,7 @@ Schema changes go through a new hand-written revision in ``migrations/versions/`
 migrating an empty database yields exactly these tables.
 """
 
-from sqlalchemy import BigInteger, Column, Index, String, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Table, Text
 
 from services.common.storage import JsonDocument, UtcDateTime, autoincrement_bigint, new_metadata
 
@@ -32,6 +32,8 @@ identifiers = Table(
     Column("value", String(255), primary_key=True),
     Column("profile_id", String(36), nullable=False),
     Column("first_seen", UtcDateTime(), nullable=False),
+    # The profile the identifier first joined; Unmerge sends it back to that side of a split.
+    Column("origin_profile_id", String(36), nullable=True),
     Index("ix_identifiers_profile_id", "profile_id"),
 )
 
@@ -50,15 +52,22 @@ merges = Table(
     Index("ix_merges_from_profile_id", "from_profile_id"),
 )
 
-# Events already applied, so a redelivered bus message changes nothing (idempotent consumer).
+# Every event applied, with the profile that owns it now and the one it first joined. It makes the consumer
+# idempotent (a redelivered message changes nothing), backs "performed event X N times in D days" audience
+# rules, and keeps the event itself so Unmerge can recompute both sides of a split without the archive.
 processed_events = Table(
     "processed_events",
     metadata,
     Column("message_id", String(64), primary_key=True),
     Column("profile_id", String(36), nullable=False),
     Column("processed_at", UtcDateTime(), nullable=False),
-    # Old records are pruned by age.
+    Column("origin_profile_id", String(36), nullable=True),
+    Column("ts", UtcDateTime(), nullable=True),
+    Column("event", String(255), nullable=True),
+    # The serialized loom.ingestion.v1.Event; NULL only for rows written before revision 0002.
+    Column("payload", LargeBinary(), nullable=True),
     Index("ix_processed_events_processed_at", "processed_at"),
+    Index("ix_processed_events_profile_id_event_ts", "profile_id", "event", "ts"),
 )
 
 trait_history = Table(
@@ -73,4 +82,66 @@ trait_history = Table(
     Column("source", String(64), nullable=False),
     Column("message_id", String(64), nullable=True),
     Index("ix_trait_history_profile_id", "profile_id"),
+)
+
+# The identity rules in force (one row, id 1): identifier priorities, limits, blocked values, trait policies.
+identity_rules = Table(
+    "identity_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("document", JsonDocument(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Merges the rules refused, kept for operators to review instead of forcing a wrong join.
+refused_merges = Table(
+    "refused_merges",
+    metadata,
+    Column("id", autoincrement_bigint(), primary_key=True, autoincrement=True),
+    Column("message_id", String(64), nullable=False),
+    Column("profile_ids", JsonDocument(), nullable=False),
+    Column("rule", String(255), nullable=False),
+    Column("refused_at", UtcDateTime(), nullable=False),
+    Index("ix_refused_merges_refused_at", "refused_at"),
+)
+
+audiences = Table(
+    "audiences",
+    metadata,
+    Column("audience_id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("rule_json", Text(), nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("evaluated_at", UtcDateTime(), nullable=True),
+)
+
+audience_members = Table(
+    "audience_members",
+    metadata,
+    Column("audience_id", String(64), primary_key=True),
+    Column("profile_id", String(36), primary_key=True),
+    Column("entered_at", UtcDateTime(), nullable=False),
+    Index("ix_audience_members_profile_id", "profile_id"),
+)
+
+# Membership changes written in the same transaction as the membership itself and published afterwards, so a
+# crash between commit and publish delays an entered/exited event but never loses it.
+audience_outbox = Table(
+    "audience_outbox",
+    metadata,
+    Column("id", autoincrement_bigint(), primary_key=True, autoincrement=True),
+    Column("subject", String(255), nullable=False),
+    Column("payload", LargeBinary(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# UpdateTraits idempotency keys already applied.
+trait_updates = Table(
+    "trait_updates",
+    metadata,
+    Column("idempotency_key", String(128), primary_key=True),
+    Column("profile_id", String(36), nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
 )

@@ -381,7 +381,7 @@ class Delivery(_message.Message):
     def __init__(self, delivery_id: _Optional[str] = ..., destination_id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., profile_id: _Optional[str] = ..., message_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., journey_id: _Optional[str] = ..., step_id: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., last_response_code: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., deferred_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SendMessageRequest(_message.Message):
-    __slots__ = ("idempotency_key", "channel", "profile_id", "creative_id", "journey_id", "step_id", "destination_id", "category", "variables")
+    __slots__ = ("idempotency_key", "channel", "profile_id", "creative_id", "journey_id", "step_id", "destination_id", "category", "variables", "market", "timezone", "address")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     PROFILE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -391,6 +391,9 @@ class SendMessageRequest(_message.Message):
     DESTINATION_ID_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
     VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    MARKET_FIELD_NUMBER: _ClassVar[int]
+    TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     channel: Channel
     profile_id: str
@@ -400,7 +403,10 @@ class SendMessageRequest(_message.Message):
     destination_id: str
     category: MessageCategory
     variables: _struct_pb2.Struct
-    def __init__(self, idempotency_key: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., profile_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., journey_id: _Optional[str] = ..., step_id: _Optional[str] = ..., destination_id: _Optional[str] = ..., category: _Optional[_Union[MessageCategory, str]] = ..., variables: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    market: str
+    timezone: str
+    address: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., profile_id: _Optional[str] = ..., creative_id: _Optional[str] = ..., journey_id: _Optional[str] = ..., step_id: _Optional[str] = ..., destination_id: _Optional[str] = ..., category: _Optional[_Union[MessageCategory, str]] = ..., variables: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., market: _Optional[str] = ..., timezone: _Optional[str] = ..., address: _Optional[str] = ...) -> None: ...
 
 class SendMessageResponse(_message.Message):
     __slots__ = ("delivery_id", "status", "deferred_until", "reason", "duplicate")

@@ -4,12 +4,24 @@ from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from loom.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class TraitMergePolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRAIT_MERGE_POLICY_UNSPECIFIED: _ClassVar[TraitMergePolicy]
+    TRAIT_MERGE_POLICY_LAST_WRITE: _ClassVar[TraitMergePolicy]
+    TRAIT_MERGE_POLICY_FIRST_WRITE: _ClassVar[TraitMergePolicy]
+    TRAIT_MERGE_POLICY_SUM: _ClassVar[TraitMergePolicy]
+TRAIT_MERGE_POLICY_UNSPECIFIED: TraitMergePolicy
+TRAIT_MERGE_POLICY_LAST_WRITE: TraitMergePolicy
+TRAIT_MERGE_POLICY_FIRST_WRITE: TraitMergePolicy
+TRAIT_MERGE_POLICY_SUM: TraitMergePolicy
 
 class Trait(_message.Message):
     __slots__ = ("value", "updated_at", "source")
@@ -232,13 +244,23 @@ class IdentifierRule(_message.Message):
     blocked_patterns: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, type: _Optional[str] = ..., priority: _Optional[int] = ..., max_per_profile: _Optional[int] = ..., blocked_values: _Optional[_Iterable[str]] = ..., blocked_patterns: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class TraitPolicy(_message.Message):
+    __slots__ = ("trait", "policy")
+    TRAIT_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    trait: str
+    policy: TraitMergePolicy
+    def __init__(self, trait: _Optional[str] = ..., policy: _Optional[_Union[TraitMergePolicy, str]] = ...) -> None: ...
+
 class IdentityRules(_message.Message):
-    __slots__ = ("rules", "revision")
+    __slots__ = ("rules", "revision", "trait_policies")
     RULES_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    TRAIT_POLICIES_FIELD_NUMBER: _ClassVar[int]
     rules: _containers.RepeatedCompositeFieldContainer[IdentifierRule]
     revision: int
-    def __init__(self, rules: _Optional[_Iterable[_Union[IdentifierRule, _Mapping]]] = ..., revision: _Optional[int] = ...) -> None: ...
+    trait_policies: _containers.RepeatedCompositeFieldContainer[TraitPolicy]
+    def __init__(self, rules: _Optional[_Iterable[_Union[IdentifierRule, _Mapping]]] = ..., revision: _Optional[int] = ..., trait_policies: _Optional[_Iterable[_Union[TraitPolicy, _Mapping]]] = ...) -> None: ...
 
 class PutIdentityRulesRequest(_message.Message):
     __slots__ = ("rules",)
@@ -453,3 +475,19 @@ class ErasePersonResponse(_message.Message):
     RECEIPTS_FIELD_NUMBER: _ClassVar[int]
     receipts: _containers.RepeatedCompositeFieldContainer[_common_pb2.StoreReceipt]
     def __init__(self, receipts: _Optional[_Iterable[_Union[_common_pb2.StoreReceipt, _Mapping]]] = ...) -> None: ...
+
+class AudienceMembershipChange(_message.Message):
+    __slots__ = ("audience_id", "profile_id", "entered", "changed_at", "revision", "identifiers")
+    AUDIENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROFILE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTERED_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
+    audience_id: str
+    profile_id: str
+    entered: bool
+    changed_at: _timestamp_pb2.Timestamp
+    revision: int
+    identifiers: _containers.RepeatedCompositeFieldContainer[_common_pb2.Identifier]
+    def __init__(self, audience_id: _Optional[str] = ..., profile_id: _Optional[str] = ..., entered: _Optional[bool] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ..., identifiers: _Optional[_Iterable[_Union[_common_pb2.Identifier, _Mapping]]] = ...) -> None: ...

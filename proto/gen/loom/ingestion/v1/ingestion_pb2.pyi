@@ -156,7 +156,7 @@ class Commerce(_message.Message):
     def __init__(self, order_id: _Optional[str] = ..., products: _Optional[_Iterable[_Union[Product, _Mapping]]] = ..., revenue: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., category: _Optional[str] = ..., payment_method: _Optional[str] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("message_id", "type", "event", "user_id", "anonymous_id", "identifiers", "properties", "traits", "context", "sent_at", "timestamp", "received_at", "previous_id", "group_id", "commerce", "consent", "source_id", "market", "original_timestamp")
+    __slots__ = ("message_id", "type", "event", "user_id", "anonymous_id", "identifiers", "properties", "traits", "context", "sent_at", "timestamp", "received_at", "previous_id", "group_id", "commerce", "consent", "source_id", "market", "original_timestamp", "schema_version")
     class ConsentEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +183,7 @@ class Event(_message.Message):
     SOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     MARKET_FIELD_NUMBER: _ClassVar[int]
     ORIGINAL_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
     message_id: str
     type: EventType
     event: str
@@ -202,7 +203,8 @@ class Event(_message.Message):
     source_id: str
     market: str
     original_timestamp: _timestamp_pb2.Timestamp
-    def __init__(self, message_id: _Optional[str] = ..., type: _Optional[_Union[EventType, str]] = ..., event: _Optional[str] = ..., user_id: _Optional[str] = ..., anonymous_id: _Optional[str] = ..., identifiers: _Optional[_Iterable[_Union[_common_pb2.Identifier, _Mapping]]] = ..., properties: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., traits: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[EventContext, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous_id: _Optional[str] = ..., group_id: _Optional[str] = ..., commerce: _Optional[_Union[Commerce, _Mapping]] = ..., consent: _Optional[_Mapping[str, bool]] = ..., source_id: _Optional[str] = ..., market: _Optional[str] = ..., original_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    schema_version: int
+    def __init__(self, message_id: _Optional[str] = ..., type: _Optional[_Union[EventType, str]] = ..., event: _Optional[str] = ..., user_id: _Optional[str] = ..., anonymous_id: _Optional[str] = ..., identifiers: _Optional[_Iterable[_Union[_common_pb2.Identifier, _Mapping]]] = ..., properties: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., traits: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., context: _Optional[_Union[EventContext, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., previous_id: _Optional[str] = ..., group_id: _Optional[str] = ..., commerce: _Optional[_Union[Commerce, _Mapping]] = ..., consent: _Optional[_Mapping[str, bool]] = ..., source_id: _Optional[str] = ..., market: _Optional[str] = ..., original_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., schema_version: _Optional[int] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("events",)
