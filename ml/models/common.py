@@ -83,12 +83,11 @@ def fit(
 
 
 def fit_binary_mlp(x: torch.Tensor, y: torch.Tensor, *, hidden: int = 64, epochs: int = 60, seed: int = 0) -> MLP:
-    """An MLP classifier (one logit) trained with a class-balanced binary cross-entropy."""
+    """An MLP classifier (one logit) trained with plain binary cross-entropy, so its probabilities stay calibrated."""
     torch.manual_seed(seed)
     model = MLP(x.shape[1], 1, hidden)
     model.set_standardiser(Standardiser.fit(x))
-    pos = float(y.mean().clamp(1e-3, 1 - 1e-3))
-    loss = nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - pos) / pos).sqrt())
+    loss = nn.BCEWithLogitsLoss()
     fit(model, x, lambda out, t: loss(out.squeeze(-1), t), y, epochs=epochs, seed=seed)
     return model
 

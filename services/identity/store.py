@@ -1,214 +1,185 @@
-"""Profiles and the identity graph in SQL: applying event batches and reading profiles.
+"""Profiles and the identity graph in SQL: applying event batches under the identity rules.
 
 A batch is applied in one transaction that also records each message id as processed, so a batch
-redelivered by the bus after a crash changes nothing the second time.
+redelivered by the bus after a crash changes nothing the second time. Audience membership of the profiles a
+batch touched is re-evaluated inside the same transaction (through `ChangeHook`), so a crash can never leave
+profiles updated but memberships stale.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import Counter
-from sqlalchemy import delete, or_, select, update
+from prometheus_client import Counter, Histogram
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
-from services.common.storage import Database, insert_ignore, upsert
+from services.common.storage import Database, OnConflict
+from services.identity.graph import Ident, Stitcher, WorkingSet
 from services.identity.identifiers import identifiers_of
+from services.identity.rules import IdentityRules, RulesStore
 from services.identity.state import ProfileState
-from services.identity.tables import identifiers, merges, processed_events, profiles, trait_history
+from services.identity.tables import (
+    identifiers,
+    merges,
+    processed_events,
+    profiles,
+    refused_merges,
+    trait_history,
+)
 
-MERGES = Counter("loom_identity_merges_total", "Profile merges by outcome.", ["outcome"])
-PROFILE_NAMESPACE = uuid.UUID("6f1c1a8e-2b7c-4d0e-9a53-9a1e0c3b7d21")
+EVENTS_APPLIED = Counter("loom_identity_events_applied_total", "Events folded into profiles.")
+EVENTS_DUPLICATE = Counter("loom_identity_events_duplicate_total", "Redelivered events skipped as already applied.")
+APPLY_SECONDS = Histogram("loom_identity_apply_seconds", "Time to apply one batch of events to profiles.")
+RULES_TTL_S = 30.0
+
+ChangeHook = Callable[[AsyncConnection, set[str]], Awaitable[None]]
 
 
-def profile_id_for(identifier: tuple[str, str]) -> str:
-    """Deterministic profile id from the identifier that created it, so a rebuild yields the same ids."""
-    return str(uuid.uuid5(PROFILE_NAMESPACE, f"{identifier[0]}:{identifier[1]}"))
+def chunks(rows: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    """`rows` in slices of `size`: keeps statements under SQLite's bound-parameter cap."""
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
 
 
-class _Batch:
-    """Working set of one transaction: identifier map, loaded profiles and pending writes."""
+async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]],
+                      conflict: Sequence[str] = (), update_columns: Sequence[str] = ()) -> None:
+    """Executemany insert; with `conflict` it skips (or, with `update_columns`, updates) colliding rows."""
+    if not rows:
+        return
+    stmt = insert(table)
+    if conflict:
+        stmt = stmt.ext(OnConflict(table, conflict, update_columns))
+    for part in chunks(rows, 5000):
+        await conn.execute(stmt, list(part))
 
-    def __init__(self) -> None:
-        self.owner: dict[tuple[str, str], str] = {}
-        self.states: dict[str, ProfileState] = {}
-        self.new_identifiers: list[dict[str, Any]] = []
-        self.absorbed: dict[str, str] = {}
-        self.merges: list[dict[str, Any]] = []
-        self.history: list[dict[str, Any]] = []
-        self.processed: list[dict[str, Any]] = []
+
+@dataclass
+class Applied:
+    """What one apply changed."""
+
+    fresh: int = 0
+    touched: set[str] = field(default_factory=set)
 
 
 class ProfileStore:
-    """Applies events to profiles and reads them back."""
+    """Applies events to profiles under the identity rules (cached, refreshed every RULES_TTL_S seconds)."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, db: Database, rules: RulesStore | None = None) -> None:
+        self.db = db
+        self.rules_store = rules or RulesStore(db)
+        self._rules: IdentityRules | None = None
+        self._rules_at = 0.0
+        self.hooks: list[ChangeHook] = []
+
+    async def rules(self) -> IdentityRules:
+        """The rules in force, re-read at most every RULES_TTL_S seconds so other replicas' puts apply."""
+        if self._rules is None or time.monotonic() - self._rules_at > RULES_TTL_S:
+            self._rules = await self.rules_store.get()
+            self._rules_at = time.monotonic()
+        return self._rules
+
+    def use_rules(self, rules: IdentityRules) -> None:
+        """Applies freshly stored rules at once (PutIdentityRules on this replica)."""
+        self._rules, self._rules_at = rules, time.monotonic()
 
     async def apply(self, events: Sequence[pb.Event]) -> int:
         """Applies events in order in one transaction; returns how many were new."""
-        async with self._db.begin() as conn:
+        return (await self.apply_batch(events)).fresh
+
+    async def apply_batch(self, events: Sequence[pb.Event], payloads: Sequence[bytes] | None = None) -> Applied:
+        """Applies events in order in one transaction; returns the new count and the profiles touched."""
+        rules = await self.rules()
+        started = time.perf_counter()
+        async with self.db.begin() as conn:
             done = await self._processed(conn, [e.message_id for e in events])
-            fresh = [e for e in events if e.message_id not in done]
+            seen: set[str] = set()
+            fresh: list[tuple[pb.Event, bytes | None]] = []
+            for i, e in enumerate(events):
+                if e.message_id in done or e.message_id in seen:
+                    continue
+                seen.add(e.message_id)
+                fresh.append((e, payloads[i] if payloads is not None else None))
+            EVENTS_DUPLICATE.inc(len(events) - len(fresh))
             if not fresh:
-                return 0
-            batch = _Batch()
-            wanted = {i for e in fresh for i in identifiers_of(e)}
-            await self._load(conn, batch, wanted)
-            now = datetime.now(UTC)
-            for event in fresh:
-                self._fold(batch, event, now)
-            await self._write(conn, batch)
-            return len(fresh)
+                return Applied()
+            work = WorkingSet()
+            wanted = {i for e, _ in fresh for i in identifiers_of(e, rules)}
+            await load(conn, work, wanted, rules)
+            stitcher = Stitcher(rules, work)
+            for event, payload in fresh:
+                stitcher.fold(event, payload)
+            await write(conn, work)
+            for hook in self.hooks:
+                await hook(conn, work.touched)
+        EVENTS_APPLIED.inc(len(fresh))
+        APPLY_SECONDS.observe(time.perf_counter() - started)
+        return Applied(len(fresh), work.touched)
 
     async def _processed(self, conn: AsyncConnection, ids: list[str]) -> set[str]:
-        rows = await conn.execute(select(processed_events.c.message_id).where(processed_events.c.message_id.in_(ids)))
-        return {r[0] for r in rows}
+        found: set[str] = set()
+        for part in chunks(ids, 5000):
+            rows = await conn.execute(
+                select(processed_events.c.message_id).where(processed_events.c.message_id.in_(part)))
+            found.update(r[0] for r in rows)
+        return found
 
-    async def _load(self, conn: AsyncConnection, batch: _Batch, wanted: Iterable[tuple[str, str]]) -> None:
-        by_type: dict[str, list[str]] = {}
-        for kind, value in wanted:
-            by_type.setdefault(kind, []).append(value)
-        if not by_type:
-            return
-        clause = or_(*[(identifiers.c.type == k) & identifiers.c.value.in_(v) for k, v in by_type.items()])
+
+async def load(conn: AsyncConnection, work: WorkingSet, wanted: Iterable[Ident], rules: IdentityRules) -> None:
+    """Fills `work` with the owners of `wanted`, their profiles, limited identifiers and separations."""
+    by_type: dict[str, list[str]] = {}
+    for kind, value in wanted:
+        by_type.setdefault(kind, []).append(value)
+    for kind, values in by_type.items():
+        for part in chunks(values, 5000):
+            rows = await conn.execute(select(identifiers.c.value, identifiers.c.profile_id)
+                                      .where(identifiers.c.type == kind, identifiers.c.value.in_(part)))
+            for value, pid in rows:
+                work.owner[(kind, value)] = pid
+    pids = sorted(set(work.owner.values()))
+    for part in chunks(pids, 5000):
+        for row in await conn.execute(select(profiles).where(profiles.c.profile_id.in_(part))):
+            work.states[row.profile_id] = state_of(row)
+            work.limited.setdefault(row.profile_id, set())
+        if rules.limited_types:
+            rows = await conn.execute(
+                select(identifiers.c.type, identifiers.c.value, identifiers.c.profile_id)
+                .where(identifiers.c.profile_id.in_(part), identifiers.c.type.in_(sorted(rules.limited_types))))
+            for kind, value, pid in rows:
+                work.limited.setdefault(pid, set()).add((kind, value))
         rows = await conn.execute(
-            select(identifiers.c.type, identifiers.c.value, identifiers.c.profile_id).where(clause)
-        )
-        for kind, value, pid in rows:
-            batch.owner[(kind, value)] = pid
-        pids = set(batch.owner.values())
-        if pids:
-            for row in await conn.execute(select(profiles).where(profiles.c.profile_id.in_(pids))):
-                batch.states[row.profile_id] = _state(row)
-
-    def _fold(self, batch: _Batch, event: pb.Event, now: datetime) -> None:
-        ids = identifiers_of(event)
-        pids = sorted({batch.owner[i] for i in ids if i in batch.owner}, key=lambda p: (batch.states[p].created_at, p))
-        ts = event.timestamp.ToDatetime(tzinfo=UTC)
-        if not pids:
-            pid = profile_id_for(ids[0])
-            state = batch.states.get(pid) or ProfileState(pid, created_at=ts)
-            batch.states[pid] = state
-        else:
-            pid = pids[0]
-            state = batch.states[pid]
-            for other in pids[1:]:
-                self._merge(batch, state, batch.states.pop(other), event, ids, now)
-        for ident in ids:
-            if ident not in batch.owner:
-                batch.owner[ident] = pid
-                batch.new_identifiers.append({"type": ident[0], "value": ident[1], "profile_id": pid, "first_seen": ts})
-        for name, value, _at in state.apply(event):
-            batch.history.append(
-                {
-                    "profile_id": pid,
-                    "trait": name,
-                    "value": value,
-                    "updated_at": ts,
-                    "source": event.source_id,
-                    "message_id": event.message_id,
-                }
-            )
-        state.version += 1
-        batch.processed.append({"message_id": event.message_id, "profile_id": pid, "processed_at": now})
-
-    def _merge(
-        self,
-        batch: _Batch,
-        into: ProfileState,
-        other: ProfileState,
-        event: pb.Event,
-        ids: list[tuple[str, str]],
-        now: datetime,
-    ) -> None:
-        into.absorb(other)
-        for ident, owner in batch.owner.items():
-            if owner == other.profile_id:
-                batch.owner[ident] = into.profile_id
-        for row in batch.new_identifiers:
-            if row["profile_id"] == other.profile_id:
-                row["profile_id"] = into.profile_id
-        batch.absorbed[other.profile_id] = into.profile_id
-        batch.merges.append(
-            {
-                "merge_id": str(uuid.uuid4()),
-                "into_profile_id": into.profile_id,
-                "from_profile_id": other.profile_id,
-                "message_id": event.message_id,
-                "evidence": [{"type": t, "value": v} for t, v in ids],
-                "merged_at": now,
-                "unmerged_at": None,
-            }
-        )
-        MERGES.labels("merged").inc()
-
-    async def _write(self, conn: AsyncConnection, batch: _Batch) -> None:
-        now = datetime.now(UTC)
-        for gone, into in batch.absorbed.items():
-            await conn.execute(update(identifiers).where(identifiers.c.profile_id == gone).values(profile_id=into))
-            await conn.execute(delete(profiles).where(profiles.c.profile_id == gone))
-        if batch.states:
-            rows = [
-                {
-                    "profile_id": s.profile_id,
-                    "created_at": s.created_at,
-                    "updated_at": now,
-                    "traits": s.traits,
-                    "computed": s.computed,
-                    "predictive": s.predictive,
-                    "version": s.version,
-                }
-                for s in batch.states.values()
-            ]
-            await conn.execute(upsert(profiles, rows, ["profile_id"]))
-        if batch.new_identifiers:
-            await conn.execute(insert_ignore(identifiers, batch.new_identifiers, ["type", "value"]))
-        if batch.merges:
-            await conn.execute(merges.insert(), batch.merges)
-        if batch.history:
-            await conn.execute(trait_history.insert(), batch.history)
-        await conn.execute(insert_ignore(processed_events, batch.processed, ["message_id"]))
-
-    async def find(
-        self, profile_id: str = "", identifier: tuple[str, str] | None = None
-    ) -> tuple[ProfileState, list[tuple[str, str]]] | None:
-        """A profile and its identifiers, by id or by any identifier."""
-        async with self._db.connect() as conn:
-            if identifier is not None:
-                row = (
-                    await conn.execute(
-                        select(identifiers.c.profile_id).where(
-                            identifiers.c.type == identifier[0], identifiers.c.value == identifier[1]
-                        )
-                    )
-                ).first()
-                if row is None:
-                    return None
-                profile_id = row[0]
-            prow = (await conn.execute(select(profiles).where(profiles.c.profile_id == profile_id))).first()
-            if prow is None:
-                return None
-            idents = await conn.execute(
-                select(identifiers.c.type, identifiers.c.value)
-                .where(identifiers.c.profile_id == profile_id)
-                .order_by(identifiers.c.type, identifiers.c.value)
-            )
-            return _state(prow), [(t, v) for t, v in idents]
-
-    async def count(self) -> int:
-        """Number of profiles."""
-        from sqlalchemy import func
-
-        async with self._db.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(profiles))).scalar_one())
+            select(merges.c.into_profile_id, merges.c.from_profile_id).where(
+                merges.c.unmerged_at.is_not(None),
+                or_(merges.c.into_profile_id.in_(part), merges.c.from_profile_id.in_(part))))
+        work.separated.update(frozenset(r) for r in rows)
 
 
-def _state(row: Any) -> ProfileState:
+async def write(conn: AsyncConnection, work: WorkingSet) -> None:
+    """Persists everything `work` changed."""
+    now = datetime.now(UTC)
+    for gone, into in work.absorbed.items():
+        for table in (identifiers, processed_events, trait_history):
+            await conn.execute(update(table).where(table.c.profile_id == gone).values(profile_id=into))
+        await conn.execute(delete(profiles).where(profiles.c.profile_id == gone))
+    rows = [{"profile_id": s.profile_id, "created_at": s.created_at, "updated_at": now, "traits": s.traits,
+             "computed": s.computed, "predictive": s.predictive, "version": s.version}
+            for s in work.states.values() if s.profile_id in work.touched]
+    await insert_rows(conn, profiles, rows, ["profile_id"],
+                      ["created_at", "updated_at", "traits", "computed", "predictive", "version"])
+    await insert_rows(conn, identifiers, work.new_identifiers, ["type", "value"])
+    await insert_rows(conn, merges, work.merges)
+    await insert_rows(conn, refused_merges, work.refused)
+    await insert_rows(conn, trait_history, work.history)
+    await insert_rows(conn, processed_events, work.processed, ["message_id"])
+
+
+def state_of(row: Any) -> ProfileState:
+    """The ProfileState of a ``profiles`` row."""
     return ProfileState(
         profile_id=row.profile_id,
         created_at=row.created_at,

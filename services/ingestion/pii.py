@@ -24,7 +24,10 @@ def normalise(identifier_type: str, value: str) -> str:
         return value.lower()
     if identifier_type == "phone":
         digits = "".join(ch for ch in value if ch.isdigit())
-        return f"+{digits}" if value.startswith("+") or value.startswith("00") is False else f"+{digits[2:]}"
+        if value.startswith("+"):
+            return f"+{digits}"
+        # "00" is the international prefix in most of the world: 0046... and +46... are the same number.
+        return f"+{digits[2:]}" if digits.startswith("00") else digits
     return value
 
 

@@ -61,7 +61,7 @@ def test_tls_moves_grpc_probes_to_the_plaintext_health_port(rendered: Rendered) 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_one_worker_deployment_per_task_queue(rendered: Rendered, variant: str) -> None:
     workers = [d for d in of_kind(rendered[variant], "Deployment") if component(d).startswith("worker-")]
-    queues = [env_of(d["spec"]["template"]["spec"]["containers"][0])["LOOM_TASK_QUEUE"]["value"] for d in workers]
+    queues = [env_of(d["spec"]["template"]["spec"]["containers"][0])["LOOM_TASK_QUEUES"]["value"] for d in workers]
     assert sorted(queues) == sorted(QUEUES)
     for worker in workers:
         container = worker["spec"]["template"]["spec"]["containers"][0]

@@ -8,7 +8,6 @@ repeats the call, and forwarding returns the first delivery instead of sending t
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,7 +90,7 @@ class JourneyWorkflow:
             await workflow.wait_condition(
                 lambda: self._exit_reason is not None or (until is not None and until()), timeout=delay)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     async def _call(self, name: str, arg: Any, result_type: type) -> Any:
@@ -128,7 +127,7 @@ class JourneyWorkflow:
             if remaining > timedelta(0):
                 try:
                     await workflow.wait_condition(lambda: self._converted, timeout=remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         outcome.converted = self._converted
         if outcome.exit_reason != "not_found":

@@ -134,7 +134,7 @@ spec:
 - name: LOOM_GRPC_PORT
   value: {{ $cfg.grpcPort | quote }}
 {{- else }}
-- name: LOOM_TASK_QUEUE
+- name: LOOM_TASK_QUEUES
   value: {{ $cfg.taskQueue | quote }}
 {{- end }}
 {{- if or (not $isComponent) $cfg.bus }}
