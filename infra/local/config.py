@@ -41,6 +41,7 @@ class StackPorts:
     temporal_http: int = 7243
     temporal_metrics: int = 7244
     worker_metrics: int = 9107
+    prometheus: int = 9090
     grpc: Mapping[str, int] = field(default_factory=_default_grpc)
     metrics: Mapping[str, int] = field(default_factory=_default_metrics)
 

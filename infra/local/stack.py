@@ -33,6 +33,7 @@ from infra.local.config import (
 from infra.local.health import check_grpc, check_nats, check_temporal
 from infra.local.nats import NatsServer, ServerStartError
 from infra.local.procs import ManagedProcess
+from infra.local.prometheus import PrometheusServer
 from infra.local.temporal import TemporalDevServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,10 @@ class LocalStack:
         self.worker = worker
         self.log_level = log_level
         self.nats = NatsServer(self.home, port=self.ports.nats, monitor_port=self.ports.nats_monitor)
+        targets = {name: f"{HOST}:{self.ports.metrics[name]}" for name in self.services}
+        if worker:
+            targets["worker"] = f"{HOST}:{self.ports.worker_metrics}"
+        self.prometheus = PrometheusServer(self.home, port=self.ports.prometheus, targets=targets)
         self.temporal = TemporalDevServer(self.home, port=self.ports.temporal, http_port=self.ports.temporal_http,
                                           metrics_port=self.ports.temporal_metrics)
 
@@ -155,6 +160,11 @@ class LocalStack:
         for proc in procs:
             proc.start()
         asyncio.run(self._wait_serving(procs, deadline))
+        if PrometheusServer.available():
+            try:
+                self.prometheus.start(timeout=max(1.0, deadline - time.monotonic()))
+            except ServerStartError as exc:
+                raise StackStartError(str(exc)) from exc
 
     async def _wait_serving(self, procs: Sequence[ManagedProcess], deadline: float) -> None:
         waiting = {p.name for p in procs if p.name in self.services}
@@ -178,6 +188,8 @@ class LocalStack:
         with ThreadPoolExecutor(max_workers=len(clients)) as pool:
             results = list(pool.map(lambda p: p.stop(timeout), clients))
         stopped = [p.name for p, was in zip(clients, results, strict=True) if was]
+        if self.prometheus.stop(timeout):
+            stopped.append("prometheus")
         if self.temporal.stop(timeout):
             stopped.append("temporal")
         if self.nats.stop(timeout):
@@ -203,6 +215,10 @@ class LocalStack:
         for name, check in zip(self.services, service_checks, strict=True):
             pid = self.service_process(name).read_pid()
             out.append(ComponentStatus(name, pid, pid is not None, check.detail, check.address))
+        if PrometheusServer.available():
+            pid = self.prometheus.process.read_pid()
+            health = "ok" if self.prometheus.ready() else "down"
+            out.append(ComponentStatus("prometheus", pid, pid is not None, health, self.prometheus.url))
         if self.worker:
             pid = self.worker_process().read_pid()
             out.append(ComponentStatus("worker", pid, pid is not None, "running" if pid else "down", "-"))

@@ -17,7 +17,7 @@ RFM = ("recency_days", "orders_365d", "revenue_365d")
 RFM_INDEX = [FEATURE_NAMES.index(n) for n in RFM]
 
 
-def train_classifier(x: np.ndarray, y: np.ndarray, *, hidden: int = 64, epochs: int = 60, seed: int = 0):
+def train_classifier(x: np.ndarray, y: np.ndarray, *, hidden: int = 32, epochs: int = 60, seed: int = 0):
     """Trains the MLP and the RFM logistic baseline; returns (model, baseline)."""
     xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))
     model = fit_binary_mlp(xt, yt, hidden=hidden, epochs=epochs, seed=seed)

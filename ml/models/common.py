@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,7 +35,7 @@ class Standardiser:
 class MLP(nn.Module):
     """A small feed-forward network with a standardising input layer."""
 
-    def __init__(self, n_in: int, n_out: int = 1, hidden: int = 64, depth: int = 2, dropout: float = 0.1) -> None:
+    def __init__(self, n_in: int, n_out: int = 1, hidden: int = 64, depth: int = 2, dropout: float = 0.2) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         width = n_in
@@ -57,28 +59,49 @@ class MLP(nn.Module):
 def fit(
     model: nn.Module,
     x: torch.Tensor,
-    loss_fn: nn.Module | object,
+    loss_fn: Any,
     y: torch.Tensor,
     *,
     epochs: int = 60,
     lr: float = 3e-3,
     batch: int = 256,
-    weight_decay: float = 1e-4,
+    weight_decay: float = 1e-3,
     seed: int = 0,
+    validation: float = 0.15,
+    patience: int = 5,
 ) -> nn.Module:
-    """Mini-batch Adam on ``loss_fn(model(x), y)``; returns the model in eval mode."""
+    """Mini-batch Adam on ``loss_fn(model(x), y)`` with early stopping on a held-back ``validation`` share.
+
+    Small tabular sets overfit within a few epochs; the weights of the best validation epoch are kept.
+    """
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    model.train()
-    n = x.shape[0]
+    order = torch.randperm(x.shape[0], generator=gen)
+    n_val = int(x.shape[0] * validation) if x.shape[0] >= 100 else 0
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    best, best_state, waited = float("inf"), copy.deepcopy(model.state_dict()), 0
     for _ in range(epochs):
-        order = torch.randperm(n, generator=gen)
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
+        model.train()
+        shuffled = train_idx[torch.randperm(train_idx.shape[0], generator=gen)]
+        for start in range(0, shuffled.shape[0], batch):
+            idx = shuffled[start : start + batch]
             opt.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])  # type: ignore[operator]  # any callable loss
+            loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
+        if not n_val:
+            continue
+        model.eval()
+        with torch.no_grad():
+            val = float(loss_fn(model(x[val_idx]), y[val_idx]))
+        if val < best - 1e-4:
+            best, best_state, waited = val, copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if n_val:
+        model.load_state_dict(best_state)
     return model.eval()
 
 

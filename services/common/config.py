@@ -129,10 +129,22 @@ class RuntimeConfig:
     home: Path = setting(Path(".loom"), help="local state directory")
 
 
+def _database_url_problem(value: str) -> str | None:
+    # Imported here: storage pulls in SQLAlchemy, which plain config users need not load.
+    from services.common.storage import check_database_url
+
+    return check_database_url(value)
+
+
+def database_setting(default: str) -> Any:
+    """A ``db_url`` field whose URL is checked when the config loads."""
+    return setting(default, help="SQLAlchemy database URL", check=_database_url_problem)
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class DataServiceConfig(RuntimeConfig):
     """Settings of a service that owns a database and uses the event bus."""
 
-    db_url: str = setting("sqlite+aiosqlite:///.loom/data/loom.db", help="SQLAlchemy database URL")
+    db_url: str = database_setting("sqlite+aiosqlite:///.loom/data/loom.db")
     nats_url: str = setting("nats://127.0.0.1:4222", help="NATS server URL")
     bus_prefix: str = setting("", help="prefix of every stream and subject (isolates tenants and tests)")

@@ -143,7 +143,8 @@ async def load(conn: AsyncConnection, work: WorkingSet, wanted: Iterable[Ident],
                 work.owner[(kind, value)] = pid
     pids = sorted(set(work.owner.values()))
     for part in chunks(pids, 5000):
-        for row in await conn.execute(select(profiles).where(profiles.c.profile_id.in_(part))):
+        # FOR UPDATE (PostgreSQL; SQLite's write lock covers it) so an API write to the same row cannot be lost.
+        for row in await conn.execute(select(profiles).where(profiles.c.profile_id.in_(part)).with_for_update()):
             work.states[row.profile_id] = state_of(row)
             work.limited.setdefault(row.profile_id, set())
         if rules.limited_types:

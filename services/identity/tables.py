@@ -136,12 +136,3 @@ audience_outbox = Table(
     Column("payload", LargeBinary(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
-
-# UpdateTraits idempotency keys already applied.
-trait_updates = Table(
-    "trait_updates",
-    metadata,
-    Column("idempotency_key", String(128), primary_key=True),
-    Column("profile_id", String(36), nullable=False),
-    Column("applied_at", UtcDateTime(), nullable=False),
-)

@@ -2,46 +2,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from loom.ingestion.v1 import ingestion_pb2_grpc as pb_grpc
 from services.common.bus import EventBus
-from services.common.config import DataServiceConfig, positive, setting
-from services.common.events import EVENTS_FILTER
+from services.common.config import positive, setting
 from services.common.migrate import migrate
 from services.common.server import Registration, ServiceApp
 from services.common.storage import Database
 from services.ingestion.archive import Archive
-from services.ingestion.ingestor import Ingestor
-from services.ingestion.servicer import FULL_NAME, POLICY, IngestionServicer
+from services.ingestion.archiver import ArchiveSettings, archiver_starter
+from services.ingestion.contract import MAX_EVENTS_PER_BATCH
+from services.ingestion.ingestor import ConsentTagger, Ingestor
+from services.ingestion.pii import IdentifierHasher
+from services.ingestion.plan_store import PlanStore
+from services.ingestion.quarantine import QuarantineStore
+from services.ingestion.servicer import FULL_NAME, POLICY, IngestionParts, IngestionServicer
+from services.ingestion.sources import RateLimiter, SourceLimits, SourceStore
+from services.ingestion.violations import ViolationLog
 
-ARCHIVER = "ingestion-archiver"
+log = logging.getLogger("loom.ingestion")
+
+
+def _burst_check(value: int) -> str | None:
+    return None if value >= MAX_EVENTS_PER_BATCH else f"must be at least {MAX_EVENTS_PER_BATCH} (one full batch)"
 
 
 @dataclass(frozen=True, kw_only=True)
-class IngestionConfig(DataServiceConfig):
+class IngestionConfig(ArchiveSettings):
     """Settings of the ingestion service."""
 
     grpc_port: int = setting(50051, help="gRPC port")
     metrics_port: int = setting(9101, help="/metrics port")
-    db_url: str = setting("sqlite+aiosqlite:///.loom/data/ingestion.db", help="database URL")
-    dedup_window_days: float = setting(7.0, help="days a message_id is remembered for dedup", check=positive)
+    run_archiver: bool = setting(True, help="run the archiver in this process (false when it is deployed apart)")
+    pii_hmac_key: str = setting("", help="secret key for hashing PII identifiers; empty turns hashing off")
+    pii_hash_types: list[str] = setting(["email", "phone"], help="identifier types whose values are hashed")
+    source_rate_limit_per_s: float = setting(2000.0, help="default events/s per source and replica", check=positive)
+    source_burst: int = setting(10_000, help="default token bucket size per source", check=_burst_check)
+    plan_refresh_s: float = setting(5.0, help="seconds between checks for data plans changed elsewhere",
+                                    check=positive)
+    write_key_cache_s: float = setting(30.0, help="seconds a resolved write key is cached", check=positive)
 
 
-async def build(config: IngestionConfig) -> ServiceApp:
-    """Connects the database and the bus and wires the servicer and the archiver."""
+async def build(config: IngestionConfig, consent: ConsentTagger | None = None) -> ServiceApp:
+    """Connects the database and the bus and wires the servicer, plans, sources and (optionally) the archiver.
+
+    ``consent`` tags accepted events with their consent snapshot before publishing (the consent capability
+    passes one in); without it events carry whatever consent the client sent.
+    """
     await migrate(config.db_url, "ingestion")
-    db = Database.from_url(config.db_url)
+    db = Database.from_url(config.db_url, application_name="ingestion")
     bus = await EventBus.connect(config.nats_url, name="loom-ingestion", prefix=config.bus_prefix)
     await bus.ensure_streams()
+    if config.pii_hash_types and not config.pii_hmac_key:
+        log.warning("LOOM_PII_HMAC_KEY is empty: identifiers of types %s are stored unhashed",
+                    sorted(config.pii_hash_types))
+    plans = PlanStore(db)
+    ingestor = Ingestor(db, bus, plans, IdentifierHasher(config.pii_hmac_key.encode(), config.pii_hash_types),
+                        consent)
     archive = Archive(db, timedelta(days=config.dedup_window_days))
-    servicer = IngestionServicer(Ingestor(db, bus), archive)
-
-    async def start_archiver() -> Callable[[], Awaitable[None]]:
-        consumer = await bus.consume(ARCHIVER, EVENTS_FILTER, lambda msgs: archive.write([m.data for m in msgs]))
-        return consumer.stop
+    violations = ViolationLog(db)
+    sources = SourceStore(db, SourceLimits(config.source_rate_limit_per_s, config.source_burst),
+                          cache_s=config.write_key_cache_s)
+    parts = IngestionParts(ingestor=ingestor, archive=archive, plans=plans,
+                           quarantine=QuarantineStore(db, plans, ingestor), sources=sources, limiter=RateLimiter(),
+                           violations=violations, db=db)
+    background = [plans.refresher(config.plan_refresh_s)]
+    if config.run_archiver:
+        background.append(archiver_starter(bus, archive, violations, config))
 
     async def close() -> None:
         await bus.close()
@@ -49,7 +79,9 @@ async def build(config: IngestionConfig) -> ServiceApp:
 
     return ServiceApp(
         name="ingestion",
-        registrations=[Registration(pb_grpc.add_IngestionServiceServicer_to_server, servicer, FULL_NAME, POLICY)],
-        background=[start_archiver],
+        registrations=[Registration(pb_grpc.add_IngestionServiceServicer_to_server, IngestionServicer(parts),
+                                    FULL_NAME, POLICY)],
+        authenticators=[sources],
+        background=background,
         on_shutdown=[close],
     )

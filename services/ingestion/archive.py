@@ -11,12 +11,20 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from prometheus_client import Counter
+from sqlalchemy import delete, func, insert, select
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from services.common.events import decode_batches, event_category, event_type_name, profile_key
-from services.common.storage import Database, insert_ignore
+from services.common.storage import Database, OnConflict
 from services.ingestion.tables import dedup, event_archive
+
+ARCHIVED = Counter("loom_ingestion_archived_events_total", "Events written to the archive (redeliveries excluded).")
+DEDUP_PURGED = Counter("loom_ingestion_dedup_purged_total", "Expired dedup records deleted.")
+# executemany statements: the driver batches any number of rows, where a multi-VALUES insert would hit
+# SQLite's limit on bound parameters once a fetch brings thousands of events.
+_ARCHIVE_IGNORE = insert(event_archive).ext(OnConflict(event_archive, ["message_id"], []))
+_DEDUP_IGNORE = insert(dedup).ext(OnConflict(dedup, ["message_id"], []))
 
 
 def archive_row(event: pb.Event, payload: bytes) -> dict[str, Any]:
@@ -57,15 +65,22 @@ class Archive:
         now = datetime.now(UTC)
         expires = now + self._dedup_window
         async with self._db.begin() as conn:
-            await conn.execute(insert_ignore(event_archive, rows, ["message_id"]))
+            written = await conn.execute(_ARCHIVE_IGNORE, rows)
             marks = [{"message_id": r["message_id"], "first_seen": now, "expires_at": expires} for r in rows]
-            await conn.execute(insert_ignore(dedup, marks, ["message_id"]))
+            await conn.execute(_DEDUP_IGNORE, marks)
+        ARCHIVED.inc(max(int(written.rowcount or 0), 0))
         return len(rows)
+
+    async def purge_expired_dedup(self, now: datetime | None = None) -> int:
+        """Deletes dedup records past their window; returns how many."""
+        async with self._db.begin() as conn:
+            result = await conn.execute(delete(dedup).where(dedup.c.expires_at <= (now or datetime.now(UTC))))
+        purged = int(result.rowcount or 0)
+        DEDUP_PURGED.inc(purged)
+        return purged
 
     async def count(self) -> int:
         """Number of archived events."""
-        from sqlalchemy import func
-
         async with self._db.connect() as conn:
             return int((await conn.execute(select(func.count()).select_from(event_archive))).scalar_one())
 

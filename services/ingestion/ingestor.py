@@ -1,32 +1,46 @@
-"""The ingestion core: contract check, deduplication, enrichment and durable publishing of a batch.
+"""The ingestion core: contract check, deduplication, enrichment, data plans and durable publishing.
 
 An event is acknowledged (ACCEPTED) only after JetStream confirmed it is stored (the server fsyncs every
-write), so an acknowledged event survives a crash of this process or of the bus. Duplicates are caught
-three ways: within the batch, by JetStream's Nats-Msg-Id window (concurrent retries, and the gap before
-the archiver has recorded an event), and by the durable dedup table the archiver fills (retries days later).
+write), and QUARANTINED only after the quarantine row is committed, so an acknowledged event survives a
+crash of this process or of the bus. Duplicates are caught three ways: within the batch, by JetStream's
+Nats-Msg-Id window (concurrent retries, and the gap before the archiver has recorded an event), and by the
+durable dedup table the archiver fills (retries days later).
+
+Publishing comes before any database write, so when the bus is down the call fails with UNAVAILABLE and
+nothing of the batch was written; a retry with the same message_ids is always safe.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import OperationalError
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from services.common.bus import BusError, EventBus, Outgoing
 from services.common.errors import FieldViolation, InvalidArgument, Unavailable
 from services.common.events import batch_id, profile_key
-from services.common.storage import Database
+from services.common.storage import Database, insert_ignore
 from services.ingestion.contract import MAX_BATCH_BYTES, MAX_EVENTS_PER_BATCH, check_event
 from services.ingestion.enrich import enrich
-from services.ingestion.tables import dedup
+from services.ingestion.pii import IdentifierHasher
+from services.ingestion.plan_store import PlanStore
+from services.ingestion.quarantine import quarantine_row
+from services.ingestion.tables import dedup, quarantine, violation
+from services.ingestion.violations import record_rows
 
 EVENTS = Counter("loom_ingestion_events_total", "Events by outcome.", ["source", "status"])
 _STATUS_NAME = {v: pb.EventStatus.Name(v).removeprefix("EVENT_STATUS_").lower() for v in pb.EventStatus.values()}
+
+# Tags accepted events with the consent snapshot before they are published (the consent capability plugs
+# one in); it may set ``event.consent`` and must not change anything else.
+ConsentTagger = Callable[[Sequence[pb.Event]], Awaitable[None]]
 
 
 @dataclass
@@ -41,12 +55,25 @@ class BatchOutcome:
         return sum(1 for r in self.results if r.status == pb.EVENT_STATUS_ACCEPTED)
 
 
+@dataclass
+class _Sorted:
+    """Where the events of one batch go after screening."""
+
+    publish: list[tuple[int, pb.Event]] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+
+
 class Ingestor:
     """Turns batches of client events into durably published, deduplicated bus messages."""
 
-    def __init__(self, db: Database, bus: EventBus) -> None:
+    def __init__(self, db: Database, bus: EventBus, plans: PlanStore | None = None,
+                 hasher: IdentifierHasher | None = None, consent: ConsentTagger | None = None) -> None:
         self._db = db
         self._bus = bus
+        self._plans = plans
+        self._hasher = hasher
+        self._consent = consent
 
     def check_batch_limits(self, events: Sequence[pb.Event], size_bytes: int) -> None:
         """Rejects the whole request when it breaks the batch limits (the one all-or-nothing rule)."""
@@ -62,7 +89,7 @@ class Ingestor:
 
     async def ingest(self, events: Sequence[pb.Event], source_id: str) -> BatchOutcome:
         """Ingests a batch with a result per event; raises Unavailable when the bus cannot confirm."""
-        received_at = datetime.now(UTC)
+        now = datetime.now(UTC)
         received_ns = time.time_ns()
         results: list[pb.EventResult] = []
         pending: list[tuple[int, pb.Event]] = []
@@ -80,21 +107,68 @@ class Ingestor:
                 pending.append((index, event))
             results.append(result)
 
-        known = await self._already_ingested([e.message_id for _, e in pending], received_at)
-        to_publish: list[tuple[int, pb.Event]] = []
+        known = await self._already_ingested([e.message_id for _, e in pending], now)
+        fresh = []
         for index, event in pending:
             if event.message_id in known:
                 results[index].status = pb.EVENT_STATUS_DUPLICATE
-            else:
-                enrich(event, received_ns, source_id)
-                to_publish.append((index, event))
+                continue
+            enrich(event, received_ns, source_id)
+            if self._hasher is not None:
+                self._hasher.apply(event)
+            fresh.append((index, event))
+        sorted_ = self._apply_plan(fresh, source_id, results, now)
 
-        if to_publish:
-            await self._publish(to_publish, results)
+        if sorted_.publish:
+            await self._tag_consent([e for _, e in sorted_.publish])
+            await self._publish(sorted_.publish, results)
+        await self._record(sorted_.held, sorted_.violations)
 
         for r in results:
             EVENTS.labels(source_id, _STATUS_NAME[r.status]).inc()
         return BatchOutcome(results)
+
+    def _apply_plan(self, fresh: list[tuple[int, pb.Event]], source_id: str, results: list[pb.EventResult],
+                    now: datetime) -> _Sorted:
+        out = _Sorted()
+        plan = self._plans.plans.plan_for(source_id) if self._plans is not None else None
+        if plan is None:
+            out.publish = fresh
+            return out
+        for index, event in fresh:
+            verdict = plan.judge(event)
+            if verdict.violations:
+                out.violations.extend(record_rows(source_id, event, verdict.planned_name, verdict.violations, now))
+                for v in verdict.violations:
+                    results[index].violations.add(kind=v.kind, field=f"events[{index}].{v.field}",
+                                                  description=v.description)
+            if verdict.allowed:
+                out.publish.append((index, event))
+            elif verdict.mode == pb.PLAN_MODE_BLOCK:
+                results[index].status = pb.EVENT_STATUS_REJECTED
+            else:
+                results[index].status = pb.EVENT_STATUS_QUARANTINED
+                out.held.append(quarantine_row(event, verdict, now))
+        return out
+
+    async def publish_again(self, events: Sequence[pb.Event]) -> list[int]:
+        """Publishes already-enriched events (quarantine replay); returns ACCEPTED or DUPLICATE per event."""
+        results = [pb.EventResult(index=i, message_id=e.message_id) for i, e in enumerate(events)]
+        known = await self._already_ingested([e.message_id for e in events], datetime.now(UTC))
+        todo = []
+        for i, event in enumerate(events):
+            if event.message_id in known:
+                results[i].status = pb.EVENT_STATUS_DUPLICATE
+            else:
+                todo.append((i, event))
+        if todo:
+            await self._tag_consent([e for _, e in todo])
+            await self._publish(todo, results)
+        return [r.status for r in results]
+
+    async def _tag_consent(self, events: list[pb.Event]) -> None:
+        if self._consent is not None:
+            await self._consent(events)
 
     async def _publish(self, to_publish: list[tuple[int, pb.Event]], results: list[pb.EventResult]) -> None:
         """One JetStream message per partition: a durable write carries many events, order kept per user."""
@@ -117,6 +191,19 @@ class Ingestor:
             status = pb.EVENT_STATUS_DUPLICATE if ack.duplicate else pb.EVENT_STATUS_ACCEPTED
             for index, _ in group:
                 results[index].status = status
+
+    async def _record(self, held: list[dict[str, Any]], violations: list[dict[str, Any]]) -> None:
+        """Commits quarantined events and violation rows in one transaction (idempotent for the quarantine)."""
+        if not held and not violations:
+            return
+        try:
+            async with self._db.begin() as conn:
+                if held:
+                    await conn.execute(insert_ignore(quarantine, held, ["message_id"]))
+                if violations:
+                    await conn.execute(insert(violation), violations)
+        except (OSError, OperationalError) as exc:
+            raise Unavailable(f"database unavailable while quarantining: retry ({exc})") from exc
 
     async def _already_ingested(self, message_ids: list[str], now: datetime) -> set[str]:
         if not message_ids:

@@ -166,8 +166,8 @@ class JourneyWorkflow:
         elif step.type == "wait_for_event":
             assert step.timeout is not None
             before = self._arrivals.get(step.event, 0)
-            arrived = await self._pause(step.timeout, lambda: self._arrivals.get(step.event, 0) > before)
-            if self._arrivals.get(step.event, 0) <= before or not arrived:
+            await self._pause(step.timeout, lambda: self._arrivals.get(step.event, 0) > before)
+            if self._arrivals.get(step.event, 0) <= before:
                 return step.on_timeout, profile
         elif step.type == "branch":
             profile = await self._call("journeys.get_profile", params.user_id, ProfileView)

@@ -30,11 +30,15 @@ class SendResult:
     ok: bool
     code: int
     error: str = ""
+    # Set by senders whose codes are not HTTP (SMTP 4xx is transient); None means "judge by the HTTP code".
+    transient: bool | None = None
 
     @property
     def retryable(self) -> bool:
         """Whether a later attempt could succeed (no response, 5xx, 408, 429; SMTP 4xx)."""
-        return not self.ok and is_retryable(self.code)
+        if self.ok:
+            return False
+        return self.transient if self.transient is not None else is_retryable(self.code)
 
     @property
     def permanent(self) -> bool:

@@ -84,20 +84,20 @@ class SmtpSender:
             messages = [build_message(i, self.from_address, self.reply_to, await self._image(i.payload))
                         for i in items]
         except httpx.HTTPStatusError as exc:
-            return SendResult(False, exc.response.status_code, f"creative image: {exc}")
+            return SendResult(False, exc.response.status_code, f"creative image: {exc}",
+                              transient=exc.response.status_code >= 500)
         except (httpx.HTTPError, ValueError) as exc:
             return SendResult(False, 0, f"creative image could not be fetched: {exc!r}")
         try:
             await asyncio.to_thread(self._send_blocking, messages)
         except smtplib.SMTPRecipientsRefused as exc:
             code = min(c for c, _ in exc.recipients.values())
-            return SendResult(False, 408 if 400 <= code < 500 else 400, f"recipient refused: {exc.recipients}")
+            return SendResult(False, code, f"recipient refused: {exc.recipients}", transient=400 <= code < 500)
         except smtplib.SMTPResponseException as exc:
-            # SMTP 4xx is transient: reported as HTTP 408 so the same retry rules apply; 5xx is final.
-            transient = 400 <= exc.smtp_code < 500
-            return SendResult(False, 408 if transient else 400, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")
+            return SendResult(False, exc.smtp_code, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
+                              transient=400 <= exc.smtp_code < 500)
         except (smtplib.SMTPException, OSError) as exc:
-            return SendResult(False, 0, f"SMTP {self.host}:{self.port}: {exc!r}")
+            return SendResult(False, 0, f"SMTP {self.host}:{self.port}: {exc!r}", transient=True)
         return SendResult(True, 250)
 
     async def close(self) -> None:

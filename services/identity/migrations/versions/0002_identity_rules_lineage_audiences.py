@@ -71,18 +71,11 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_audience_outbox"),
     )
-    op.create_table(
-        "trait_updates",
-        sa.Column("idempotency_key", sa.String(128), nullable=False),
-        sa.Column("profile_id", sa.String(36), nullable=False),
-        sa.Column("applied_at", UtcDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("idempotency_key", name="pk_trait_updates"),
-    )
 
 
 def downgrade() -> None:
     """Drop the new tables and columns (the kept event payloads and audience memberships go with them)."""
-    for table in ("trait_updates", "audience_outbox", "audience_members", "audiences", "refused_merges",
+    for table in ("audience_outbox", "audience_members", "audiences", "refused_merges",
                   "identity_rules"):
         op.drop_table(table)
     op.drop_index("ix_processed_events_profile_id_event_ts", table_name="processed_events")

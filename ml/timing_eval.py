@@ -1,0 +1,121 @@
+"""Evaluation of repeat-purchase timing against BG/NBD: on synthetic data per customer and category, and on
+the CDNOW transaction log that the ``lifetimes`` package ships (customer level, calibration/holdout split).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ml.btyd import BGNBD
+from ml.datasets import Dataset
+from ml.features import CATEGORIES, FEATURE_NAMES, History, Order, build_features
+from ml.models.common import auc, log_loss
+from ml.models.timing import fit_timing
+
+_SHARE = [FEATURE_NAMES.index(f"category_share:{c}") for c in CATEGORIES]
+_CAT_RECENCY = [FEATURE_NAMES.index(f"category_recency:{c}") for c in CATEGORIES]
+_ORDERS = FEATURE_NAMES.index("orders_365d")
+_TENURE = FEATURE_NAMES.index("tenure_days")
+
+
+@dataclass
+class TimingInputs:
+    """Features, per-target outcomes, the pairs that count and each pair's BG/NBD summary (x, t_x, T)."""
+
+    x: np.ndarray
+    days: np.ndarray
+    observed: np.ndarray
+    mask: np.ndarray
+    rfm: np.ndarray  # (rows, targets, 3)
+
+
+def synthetic_timing_inputs(data: Dataset) -> TimingInputs:
+    """Customer x category pairs with at least one earlier purchase in the category (repeat purchase)."""
+    x = data.frame.matrix
+    orders = np.rint(np.expm1(x[:, _ORDERS]))[:, None] * x[:, _SHARE]
+    count = np.rint(orders)
+    mask = count >= 1
+    # BG/NBD summary per pair in days: repeat purchases, last purchase time, observation length. Where the
+    # features do not hold the first purchase time, the customer's tenure stands in for the pair's start.
+    big_t = np.repeat(x[:, _TENURE][:, None], len(CATEGORIES), axis=1)
+    t_x = np.clip(big_t - x[:, _CAT_RECENCY], 0, None)
+    rfm = np.stack([np.clip(count - 1, 0, None), np.where(count > 1, t_x, 0), big_t], axis=-1)
+    return TimingInputs(x, data.targets["timing_days"], data.targets["timing_observed"], mask, rfm)
+
+
+def evaluate_timing(inputs: TimingInputs, horizon_days: float, *, epochs: int = 40, holdout: float = 0.3,
+                    seed: int = 0, unit_days: float = 1.0) -> dict:
+    """Trains the timing model and fits BG/NBD on the same training rows; compares P(buy within horizon)."""
+    order = np.random.default_rng(seed).permutation(len(inputs.x))
+    cut = int(len(order) * (1 - holdout))
+    train, test = order[:cut], order[cut:]
+    model = fit_timing(torch.from_numpy(inputs.x[train]), torch.from_numpy(inputs.days[train]),
+                       torch.from_numpy(inputs.observed[train]), torch.from_numpy(inputs.mask[train]), epochs=epochs)
+    tr = inputs.rfm[train][inputs.mask[train]]
+    bgnbd = BGNBD.fit(tr[:, 0], tr[:, 1] / unit_days, tr[:, 2] / unit_days)
+    te_mask = inputs.mask[test]
+    te = inputs.rfm[test][te_mask]
+    y = inputs.observed[test][te_mask].astype(float)
+    p = model.prob_within(torch.from_numpy(inputs.x[test]), horizon_days).numpy()[te_mask]
+    q = bgnbd.prob_purchase_within(horizon_days / unit_days, te[:, 0], te[:, 1] / unit_days, te[:, 2] / unit_days)
+    dist = model.distribution(torch.from_numpy(inputs.x[test][:1]))
+    first = int(np.argmax(te_mask[0])) if te_mask[0].any() else 0
+    return {
+        "metrics": [
+            {"name": "auc_within_horizon", "value": auc(y, p), "baseline_value": auc(y, q), "higher_is_better": True},
+            {"name": "log_loss_within_horizon", "value": log_loss(y, p), "baseline_value": log_loss(y, q),
+             "higher_is_better": False, "informational": True},
+        ],
+        "pairs": int(te_mask.sum()),
+        "bgnbd": {"r": bgnbd.r, "alpha": bgnbd.alpha, "a": bgnbd.a, "b": bgnbd.b},
+        "example": {k: float(v[0, first]) for k, v in dist.items()},
+        "model": model,
+    }
+
+
+def cdnow_path() -> Path:
+    """CDNOW_master.txt shipped by the ``lifetimes`` package (located without importing it)."""
+    spec = importlib.util.find_spec("lifetimes")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the lifetimes package (which ships the CDNOW data set) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "CDNOW_master.txt"
+
+
+def cdnow_inputs(calibration_end: datetime = datetime(1997, 10, 1, tzinfo=UTC),
+                 holdout_end: datetime = datetime(1998, 7, 1, tzinfo=UTC)) -> tuple[TimingInputs, float]:
+    """CDNOW customers as histories; features as of the calibration end; the target is the next purchase.
+
+    Returns the inputs and the holdout length in days. Amounts are USD; each order's category is "other".
+    """
+    histories: dict[str, History] = {}
+    for line in cdnow_path().read_text().splitlines():
+        cust, _, date, _qty, amount = line.split()
+        at = datetime.strptime(date, "%Y%m%d").replace(tzinfo=UTC) + timedelta(hours=12)
+        hist = histories.setdefault(cust, History(cust))
+        hist.orders.append(Order(at, "music", float(amount) * 0.92, ""))
+        hist.touches.append((at, 12, at.weekday(), False))
+    frame = build_features(histories, calibration_end, lambda _k: True)
+    horizon = (holdout_end - calibration_end).total_seconds() / 86400
+    days, observed, rfm = [], [], []
+    for key in frame.keys:
+        hist = histories[key]
+        before = [o.at for o in hist.orders if o.at < calibration_end]
+        after = [o.at for o in hist.orders if calibration_end <= o.at < holdout_end]
+        # CDNOW lists several lines for one day's purchases; BG/NBD counts purchase days.
+        distinct = sorted({d.date() for d in before})
+        first = datetime.combine(distinct[0], datetime.min.time(), UTC)
+        last = datetime.combine(distinct[-1], datetime.min.time(), UTC)
+        t_x = (last - first).days
+        big_t = (calibration_end - first).days
+        rfm.append([[len(distinct) - 1, t_x, big_t]])
+        days.append([max((after[0] - calibration_end).total_seconds() / 86400, 0.01) if after else horizon])
+        observed.append([bool(after)])
+    inputs = TimingInputs(frame.matrix, np.array(days, dtype=np.float32), np.array(observed),
+                          np.ones((len(frame.keys), 1), dtype=bool), np.array(rfm, dtype=np.float64))
+    return inputs, horizon

@@ -1,0 +1,267 @@
+"""One destination's worker: its own durable JetStream consumer, its sender, retries and dead letters.
+
+Each destination consumes the event stream through its own durable consumer and sends from its own task,
+so a slow or failing destination never delays another. The consumer hands over one batch of bus messages
+at a time and the worker finishes it (sent, or safely stored in the queue) before the next, which keeps
+each user's events in order (a user's events share one partition, hence one ordered subject).
+
+Fast path: a batch is filtered, consent-checked, mapped and sent straight away; the bus messages are acked
+only after the destination accepted them. If sending fails, the deliveries are written to the durable
+queue (the ``deliveries`` table) before the ack, and the queue loop retries them with backoff. While
+anything of this destination waits in the queue, new events join the queue behind it so order is kept.
+A kill -9 at any point leaves unacked messages on the bus: they are sent again with the same idempotency
+keys (``<destination>:<message_id>``), which the peer deduplicates by.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from nats.aio.msg import Msg
+
+from loom.forwarding.v1 import forwarding_pb2 as pb
+from services.common.bus import EventBus
+from services.common.events import EVENTS_FILTER, decode_batches
+from services.forwarding import metrics as m
+from services.forwarding.consent import ConsentFilter
+from services.forwarding.destinations import CompiledDestination
+from services.forwarding.mapping import event_document
+from services.forwarding.policy import CircuitBreaker, TokenBucket
+from services.forwarding.senders import Outbound, Sender, SendResult
+from services.forwarding.store import DestinationStore, new_delivery, now_utc
+
+log = logging.getLogger("loom.forwarding")
+QUEUE_POLL_S = 1.0
+
+
+def _events(rows: Sequence[dict[str, Any]]) -> int:
+    return sum(1 for r in rows if r["kind"] == "event")
+
+
+def consumer_name(destination_id: str) -> str:
+    """The durable consumer of a destination."""
+    return f"forwarding-{destination_id}"
+
+
+class DestinationWorker:
+    """Delivers the event stream (and queued journey messages) to one destination."""
+
+    def __init__(self, dest: CompiledDestination, store: DestinationStore, consent: ConsentFilter,
+                 sender: Sender | None = None, *, batch: int = 256, breaker: CircuitBreaker | None = None) -> None:
+        self.dest = dest
+        self.id = dest.destination_id
+        self.store = store
+        self.consent = consent
+        self.sender = sender or dest.sender()
+        rate = dest.proto.rate_limit
+        self.bucket = TokenBucket(rate.per_second, rate.burst or max(1, int(rate.per_second)))
+        self.breaker = breaker or CircuitBreaker()
+        self.batch = batch
+        self.queued = 0
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._queue_task: asyncio.Task[None] | None = None
+        self._consumer: Any = None
+
+    async def start(self, bus: EventBus) -> None:
+        """Counts what waits in the queue, binds the durable consumer and starts the queue loop."""
+        self.queued = await self.store.count_events(self.id)
+        m.QUEUED.labels(self.id).set(self.queued)
+        self._queue_task = asyncio.create_task(self._queue_loop(), name=f"forwarding-queue-{self.id}")
+        self._consumer = await bus.consume(consumer_name(self.id), EVENTS_FILTER, self.handle, batch=self.batch,
+                                           ack_wait=60.0)
+
+    async def stop(self) -> None:
+        """Stops consuming (finishing the batch in hand), stops the queue loop and closes the sender."""
+        self._stopping = True
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._queue_task is not None:
+            self._wake.set()
+            self._queue_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._queue_task
+        await self.sender.close()
+
+    def wake(self) -> None:
+        """Tells the queue loop that something new is due (a message, a replay, a resume)."""
+        self._wake.set()
+
+    def replace(self, dest: CompiledDestination) -> None:
+        """Takes a new revision of the destination (state, mapping, policies) without a restart."""
+        self.dest = dest
+        self.wake()
+
+    # Bus events
+
+    async def outbound(self, msgs: Sequence[Msg]) -> list[tuple[Outbound, float]]:
+        """Filtered, consent-checked, mapped deliveries of a batch of bus messages, each with its bus time."""
+        dest = self.dest
+        out: list[tuple[Outbound, float]] = []
+        for msg in msgs:
+            published = msg.metadata.timestamp
+            if published is not None and published < dest.created_at:
+                continue  # history from before the destination existed is not forwarded
+            stamp = published.timestamp() if published is not None else 0.0
+            for event in decode_batches([msg.data]):
+                document = event_document(event)
+                if not dest.mapping.accepts(document):
+                    m.FILTERED.labels(self.id).inc()
+                    continue
+                profile = document["profile_key"]
+                if not await self.consent.event_allowed(self.id, profile, event.consent,
+                                                        dest.proto.required_purposes):
+                    continue
+                key = f"{self.id}:{event.message_id}"
+                out.append((Outbound(key, profile, dest.mapping.apply(document)), stamp))
+        return out
+
+    async def handle(self, msgs: list[Msg]) -> None:
+        """Bus handler: returns once every delivery of the batch is sent or stored in the queue."""
+        items = await self.outbound(msgs)
+        if not items:
+            return
+        if self.dest.paused or self.queued or not self.breaker.allows():
+            await self._enqueue([o for o, _ in items])
+            return
+        size = self.sender.max_batch
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            outbound = [o for o, _ in chunk]
+            if self.queued:  # an earlier chunk failed: the rest waits behind it, in order
+                await self._enqueue(outbound)
+                continue
+            await self.bucket.acquire(len(chunk))
+            result = await self.sender.send(outbound)
+            if result.ok:
+                self._delivered(len(chunk), [s for _, s in chunk])
+            elif result.permanent:
+                self.breaker.success()  # the peer answered; it is the request that is wrong
+                await self.store.dead_letter(self._rows(outbound, attempts=1, result=result), result.error, True,
+                                             result.code)
+                m.DEAD_LETTERED.labels(self.id, "true").inc(len(chunk))
+            else:
+                self.breaker.failure()
+                rows = self._rows(outbound, attempts=1, result=result)
+                await self._enqueue_rows(rows)
+                m.RETRIED.labels(self.id).inc(len(chunk))
+
+    def _rows(self, items: Sequence[Outbound], *, attempts: int = 0, result: SendResult | None = None,
+              ) -> list[dict[str, Any]]:
+        at = now_utc()
+        extra: dict[str, Any] = {}
+        if attempts:
+            extra = {"attempts": attempts, "first_attempt_at": at,
+                     "next_attempt_at": at + timedelta(seconds=self.dest.retry.backoff(attempts)),
+                     "status": pb.DELIVERY_STATUS_RETRYING, "last_error": result.error if result else "",
+                     "last_response_code": result.code if result else 0}
+        return [new_delivery(destination_id=self.id, idempotency_key=o.idempotency_key, profile_id=o.profile_id,
+                             payload=o.payload, message_id=o.idempotency_key.split(":", 1)[1], at=at, **extra)
+                for o in items]
+
+    async def _enqueue(self, items: Sequence[Outbound]) -> None:
+        await self._enqueue_rows(self._rows(items))
+
+    async def _enqueue_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.queued += await self.store.enqueue(rows)
+        m.QUEUED.labels(self.id).set(self.queued)
+        self.wake()
+
+    def _delivered(self, count: int, stamps: Sequence[float]) -> None:
+        self.breaker.success()
+        m.DELIVERED.labels(self.id).inc(count)
+        now = now_utc().timestamp()
+        histogram = m.LATENCY.labels(self.id)
+        for stamp in stamps:
+            if stamp:
+                histogram.observe(max(0.0, now - stamp))
+
+    # The durable queue
+
+    async def _queue_loop(self) -> None:
+        while not self._stopping:
+            try:
+                progressed = await self.drain_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop; the rows stay queued
+                log.exception("destination %s: queue pass failed", self.id)
+                progressed = False
+            if progressed:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(QUEUE_POLL_S, self.breaker.wait_s()))
+
+    def _due(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rows that may go now: events only up to the first one not due (order), messages when due."""
+        now = now_utc()
+        due: list[dict[str, Any]] = []
+        events_blocked = False
+        for row in rows:
+            ready = row["next_attempt_at"] is None or row["next_attempt_at"] <= now
+            if row["kind"] == "event":
+                if events_blocked or not ready:
+                    events_blocked = True
+                    continue
+            elif not ready:
+                continue
+            due.append(row)
+            if len(due) >= self.sender.max_batch:
+                break
+        return due
+
+    async def drain_once(self) -> bool:
+        """Sends one batch of due queued deliveries; True when it did something."""
+        if self.dest.paused or not self.breaker.allows():
+            return False
+        rows = await self.store.pending(self.id, max(self.sender.max_batch * 4, 64))
+        events = sum(1 for r in rows if r["kind"] == "event")
+        window_full = len(rows) >= max(self.sender.max_batch * 4, 64)
+        self.queued = max(self.queued, events) if window_full else events
+        m.QUEUED.labels(self.id).set(self.queued)
+        due = self._due(rows)
+        if not due:
+            return False
+        await self.bucket.acquire(len(due))
+        items = [Outbound(r["idempotency_key"], r["profile_id"], r["payload"]) for r in due]
+        result = await self.sender.send(items)
+        if result.ok:
+            await self.store.delivered([r["id"] for r in due], result.code)
+            self._delivered(len(due), [r["created_at"].timestamp() for r in due])
+            self.queued = max(0, self.queued - _events(due))
+        elif result.permanent:
+            self.breaker.success()
+            await self.store.dead_letter(due, result.error, True, result.code)
+            m.DEAD_LETTERED.labels(self.id, "true").inc(len(due))
+            self.queued = max(0, self.queued - _events(due))
+        else:
+            self.breaker.failure()
+            await self._failed(due, result)
+        m.CIRCUIT_OPEN.labels(self.id).set(0 if self.breaker.allows() else 1)
+        m.QUEUED.labels(self.id).set(self.queued)
+        return result.ok or result.permanent
+
+    async def _failed(self, due: list[dict[str, Any]], result: SendResult) -> None:
+        now = now_utc()
+        retry, give_up = [], []
+        for row in due:
+            row["attempts"] += 1
+            row["first_attempt_at"] = row["first_attempt_at"] or now
+            row["last_error"], row["last_response_code"] = result.error[:2000], result.code
+            if self.dest.retry.exhausted(row["attempts"], row["first_attempt_at"], now):
+                give_up.append(row)
+            else:
+                row["next_attempt_at"] = now + timedelta(seconds=self.dest.retry.backoff(row["attempts"]))
+                retry.append(row)
+        if retry:
+            await self.store.retry_later(retry)
+            m.RETRIED.labels(self.id).inc(len(retry))
+        if give_up:
+            await self.store.dead_letter(give_up, f"gave up after {give_up[0]['attempts']} attempts: {result.error}",
+                                         False, result.code)
+            m.DEAD_LETTERED.labels(self.id, "false").inc(len(give_up))
+            self.queued = max(0, self.queued - _events(give_up))

@@ -1,0 +1,145 @@
+"""Reading profiles, trait history, merge lineage and refused merges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.common.errors import NotFound, Violations
+from services.common.storage import Database
+from services.identity.state import ProfileState
+from services.identity.store import state_of
+from services.identity.tables import audience_members, identifiers, merges, profiles, refused_merges, trait_history
+
+Ident = tuple[str, str]
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """A profile with its identifiers and audience memberships."""
+
+    state: ProfileState
+    identifiers: list[Ident]
+    audiences: list[str]
+
+
+def page_bounds(page_size: int, token: str) -> tuple[int, int]:
+    """(limit, offset) of a page request; raises InvalidArgument for a token this service did not issue."""
+    v = Violations()
+    if page_size < 0:
+        v.add("page.page_size", "must not be negative")
+    offset = 0
+    if token:
+        if not token.isdigit():
+            v.add("page.page_token", "not a token returned by this API")
+        else:
+            offset = int(token)
+    v.raise_if_any()
+    return min(page_size or DEFAULT_PAGE, MAX_PAGE), offset
+
+
+def describe(profile_id: str, identifier: Ident | None) -> str:
+    """Human name of a lookup, for NotFound messages."""
+    return f"identifier {identifier[0]}={identifier[1]}" if identifier else f"profile {profile_id}"
+
+
+class ProfileReader:
+    """Read side of the identity service."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def resolve(self, conn: AsyncConnection, profile_id: str, identifier: Ident | None) -> str | None:
+        """The profile id a lookup names, or None."""
+        if identifier is None:
+            return profile_id
+        row = (await conn.execute(select(identifiers.c.profile_id).where(
+            identifiers.c.type == identifier[0], identifiers.c.value == identifier[1]))).first()
+        return row[0] if row else None
+
+    async def require(self, profile_id: str, identifier: Ident | None) -> str:
+        """The profile id a lookup names; NotFound when nothing matches."""
+        async with self._db.connect() as conn:
+            pid = await self.resolve(conn, profile_id, identifier)
+            exists = pid and (await conn.execute(
+                select(profiles.c.profile_id).where(profiles.c.profile_id == pid))).first()
+        if not exists:
+            raise NotFound(f"no profile for {describe(profile_id, identifier)}")
+        return str(pid)
+
+    async def find(self, profile_id: str = "", identifier: Ident | None = None) -> ProfileView | None:
+        """A profile by id or by any identifier."""
+        found = await self.find_many([(profile_id, identifier)])
+        return found[0]
+
+    async def find_many(self, lookups: Sequence[tuple[str, Ident | None]]) -> list[ProfileView | None]:
+        """Profiles for many lookups in a few queries, in lookup order."""
+        async with self._db.connect() as conn:
+            by_ident: dict[Ident, str] = {}
+            wanted = [i for _, i in lookups if i is not None]
+            if wanted:
+                for kind in {k for k, _ in wanted}:
+                    values = [v for k, v in wanted if k == kind]
+                    rows = await conn.execute(select(identifiers.c.value, identifiers.c.profile_id).where(
+                        identifiers.c.type == kind, identifiers.c.value.in_(values)))
+                    by_ident.update({(kind, v): p for v, p in rows})
+            pids = [by_ident.get(i) if i is not None else p for p, i in lookups]
+            ids = sorted({p for p in pids if p})
+            views = await self._views(conn, ids) if ids else {}
+        return [views.get(p) if p else None for p in pids]
+
+    async def _views(self, conn: AsyncConnection, ids: list[str]) -> dict[str, ProfileView]:
+        states = {r.profile_id: state_of(r) for r in await conn.execute(
+            select(profiles).where(profiles.c.profile_id.in_(ids)))}
+        idents: dict[str, list[Ident]] = {p: [] for p in states}
+        for kind, value, pid in await conn.execute(
+                select(identifiers.c.type, identifiers.c.value, identifiers.c.profile_id)
+                .where(identifiers.c.profile_id.in_(ids)).order_by(identifiers.c.type, identifiers.c.value)):
+            idents.setdefault(pid, []).append((kind, value))
+        members: dict[str, list[str]] = {p: [] for p in states}
+        for aid, pid in await conn.execute(
+                select(audience_members.c.audience_id, audience_members.c.profile_id)
+                .where(audience_members.c.profile_id.in_(ids)).order_by(audience_members.c.audience_id)):
+            members.setdefault(pid, []).append(aid)
+        return {p: ProfileView(s, idents.get(p, []), members.get(p, [])) for p, s in states.items()}
+
+    async def trait_history(self, profile_id: str, trait: str, limit: int, offset: int) -> tuple[list[Any], bool]:
+        """Past values of a trait, newest first; second value tells whether more follow."""
+        async with self._db.connect() as conn:
+            rows = list(await conn.execute(
+                select(trait_history).where(trait_history.c.profile_id == profile_id, trait_history.c.trait == trait)
+                .order_by(trait_history.c.updated_at.desc(), trait_history.c.id.desc())
+                .limit(limit + 1).offset(offset)))
+        return rows[:limit], len(rows) > limit
+
+    async def lineage(self, profile_id: str) -> list[Any]:
+        """Every merge that formed the profile, recursively through absorbed profiles, oldest first."""
+        async with self._db.connect() as conn:
+            found: dict[str, Any] = {}
+            frontier = {profile_id}
+            while frontier:
+                rows = list(await conn.execute(select(merges).where(merges.c.into_profile_id.in_(sorted(frontier)))))
+                frontier = set()
+                for row in rows:
+                    if row.merge_id not in found:
+                        found[row.merge_id] = row
+                        frontier.add(row.from_profile_id)
+        return sorted(found.values(), key=lambda r: (r.merged_at, r.merge_id))
+
+    async def refused(self, limit: int, offset: int) -> tuple[list[Any], int]:
+        """Refused merges, newest first, and their total."""
+        async with self._db.connect() as conn:
+            rows = list(await conn.execute(select(refused_merges).order_by(refused_merges.c.id.desc())
+                                           .limit(limit).offset(offset)))
+            total = (await conn.execute(select(func.count()).select_from(refused_merges))).scalar_one()
+        return rows, int(total)
+
+    async def count(self) -> int:
+        """Number of profiles."""
+        async with self._db.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(profiles))).scalar_one())
