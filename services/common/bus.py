@@ -35,6 +35,7 @@ log = logging.getLogger("loom.bus")
 
 DAY = 86_400.0
 MSG_ID_HEADER = "Nats-Msg-Id"
+_CONNECT_ERRORS: tuple[type[BaseException], ...] = (*_UNAVAILABLE, nats.errors.NoServersError, OSError)
 _TOKEN_OK = re.compile(r"[^a-z0-9_-]")
 _PREFIX_OK = re.compile(r"^[A-Za-z0-9_-]*$")
 BUS_PUBLISHED = Counter("loom_bus_published_total", "Messages stored by JetStream (duplicates excluded).", ["stream"])
@@ -159,7 +160,7 @@ class EventBus:
                            error_cb=on_error, disconnected_cb=on_disconnect, reconnected_cb=on_reconnect),
                 connect_timeout,
             )
-        except (*_UNAVAILABLE, nats.errors.NoServersError, OSError) as exc:
+        except _CONNECT_ERRORS as exc:
             with contextlib.suppress(Exception):
                 await nc.close()
             cause = last_error[0] if last_error else exc

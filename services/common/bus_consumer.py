@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("loom.bus")
 
+_FETCH_ERRORS: tuple[type[BaseException], ...] = (*_UNAVAILABLE, nats.js.errors.APIError)
+
 BatchHandler = Callable[[list[Msg]], Awaitable[None]]
 
 BUS_CONSUMED = Counter("loom_bus_consumed_total", "Messages a consumer finished with, by outcome (ack, nak, "
@@ -87,7 +89,7 @@ class Consumer:
                 msgs = await self.sub.fetch(self.batch, timeout=self.fetch_timeout)
             except TimeoutError:
                 continue
-            except (*_UNAVAILABLE, nats.js.errors.APIError) as exc:
+            except _FETCH_ERRORS as exc:
                 log.warning("consumer %s: fetch failed: %r", self.durable, exc)
                 await asyncio.sleep(self.fetch_timeout)
                 continue

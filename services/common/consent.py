@@ -242,16 +242,16 @@ class ConsentChecker:
         self._cache.clear()
         self._by_key.clear()
 
-    async def sync(self, timeout: float = 5.0) -> None:
+    async def sync(self, within_s: float = 5.0) -> None:
         """Waits until every change published so far has been applied (tests, and read-your-writes callers)."""
         if self.bus is None:
             return
         info = await self.bus.js.stream_info(self.bus.wire_stream("CONSENT"))
         target = info.state.last_seq
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within_s
         while self._applied_seq < target:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"consent changes up to {target} not applied within {timeout}s")
+                raise TimeoutError(f"consent changes up to {target} not applied within {within_s}s")
             await asyncio.sleep(0.005)
 
     def _cache_usable(self) -> bool:
@@ -259,7 +259,7 @@ class ConsentChecker:
             return False
         reconnects = self.bus.nc.stats.get("reconnects", 0)
         if reconnects != self._reconnects:
-            # Changes published while we were away may be lost to a core subscription: start clean.
+            # Answers cached before the outage may predate changes we have not replayed yet: start clean.
             self._reconnects = reconnects
             self.invalidate_all()
         return True
@@ -287,9 +287,9 @@ class ConsentChecker:
                 pb.CheckPurposesRequest(identifiers=idents, market=market, purpose_ids=purposes, gpc=gpc),
                 timeout=self.deadline_s,
             )
-        except (grpc.aio.AioRpcError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, grpc.aio.AioRpcError, OSError) as exc:
             CHECKS.labels("fail_closed").inc()
-            log.warning("CheckPurposes failed, denying: %s", getattr(exc, "code", lambda: exc)())
+            log.warning("CheckPurposes failed, denying: %r", exc)
             return _denied(purposes, "UNAVAILABLE")
         result = CheckResult(
             tuple(Decision(d.purpose_id, d.allowed, pb.CheckReason.Name(d.reason).removeprefix("CHECK_REASON_"))
