@@ -33,8 +33,9 @@ proto-check: $(STAMP)  ## Fail when proto/gen is stale
 proto-lint:  ## Lint proto/loom with buf (STANDARD + COMMENTS); installs buf into .tools on first use
 	infra/scripts/buflint.sh
 
-lint: $(STAMP)  ## ruff over the Python tree
+lint: $(STAMP)  ## ruff and mypy over the Python tree
 	$(VENV)/bin/ruff check services workflows ml infra tests
+	$(VENV)/bin/mypy services workflows ml infra
 
 test: $(STAMP)  ## Run the whole test suite (starts real NATS, Temporal and PostgreSQL itself)
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import grpc
 from rich.console import Console
 
 from infra.demo.run import run_demo, summary
@@ -42,7 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for status in stack.status():
             console.print(f"  {status.name:<11} {status.health:<12} {status.address}")
-        report = asyncio.run(run_demo(read_env_file(stack.env_path), args.customers, console))
+        try:
+            report = asyncio.run(run_demo(read_env_file(stack.env_path), args.customers, console))
+        except grpc.aio.AioRpcError as exc:
+            console.print(f"[red]A service call failed: {exc.code().name}: {exc.details()}[/red] "
+                          f"(logs under {home / 'logs'})")
+            return 1
         summary(report, console)
         ok = report.profiles_matching_truth == report.profiles_checked
         if not ok:

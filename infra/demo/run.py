@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import grpc
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -170,4 +169,4 @@ async def run_demo(env: Mapping[str, str], customers: int, console: Console) -> 
     return report
 
 
-__all__ = ["DemoReport", "run_demo", "summary", "grpc"]
+__all__ = ["DemoReport", "run_demo", "summary"]
