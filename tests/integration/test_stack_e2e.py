@@ -151,3 +151,18 @@ async def test_sigterm_drains_without_losing_acknowledged_events(stack: LocalSta
                 break
             await asyncio.sleep(0.1)
     assert acked <= archived, f"{len(acked - archived)} acknowledged events were lost"
+
+
+async def test_demo_story_matches_ground_truth(stack: LocalStack, pytestconfig: pytest.Config) -> None:
+    from rich.console import Console
+
+    from infra.demo.run import run_demo
+
+    pytestconfig.stash[TEMPORAL_USED] = True
+    report = await run_demo(read_env_file(stack.env_path), 150, Console(quiet=True))
+    assert report.statuses["accepted"] > 500
+    assert report.statuses["duplicate"] == 250  # the resent batch
+    assert report.statuses["rejected"] == 5  # events without message ids
+    assert report.profiles_checked > 100
+    assert report.profiles_matching_truth == report.profiles_checked
+    assert sum(report.segments.values()) == min(200, report.profiles_checked)
