@@ -40,6 +40,8 @@ class ProbeServicer(pb_grpc.IdentityServiceServicer):
             raise ResourceExhausted("slow down", retry_after_s=1.5)
         if key == "crash":
             raise RuntimeError("boom with secret detail")
+        if key == "sleepy":
+            await asyncio.sleep(3)
         if key == "slow":
             self.started.set()
             await self.release.wait()
@@ -52,7 +54,8 @@ async def probe(tmp_path):
     tokens = write_tokens(tmp_path)
     config = load_config(RuntimeConfig, {"LOOM_GRPC_PORT": "0", "LOOM_GRPC_HOST": "127.0.0.1",
                                          "LOOM_AUTH_TOKENS_FILE": str(tokens.path), "LOOM_METRICS_PORT": "0",
-                                         "LOOM_DRAIN_GRACE_S": "5", "LOOM_DRAIN_DELAY_S": "0.5"})
+                                         "LOOM_DRAIN_GRACE_S": "5", "LOOM_DRAIN_DELAY_S": "0.5",
+                                         "LOOM_DEFAULT_DEADLINE_S": "0.5", "LOOM_MAX_MESSAGE_BYTES": "65536"})
     servicer = ProbeServicer()
     policy = MethodPolicy(NAME, roles={"GetProfile": frozenset({SERVICE, ANALYST})})
     app = ServiceApp("probe", [Registration(pb_grpc.add_IdentityServiceServicer_to_server, servicer, NAME, policy)])
@@ -185,3 +188,19 @@ def test_tokens_file_problems_stop_start_up(tmp_path) -> None:
         TokenFileAuthenticator.from_file(bad)
     assert "at least 16 characters" in str(err.value)
 
+
+
+async def test_calls_without_a_deadline_get_the_default_one(probe) -> None:
+    _, _, tokens, address = probe
+    async with channel(address, tokens.service) as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await pb_grpc.IdentityServiceStub(ch).GetProfile(lookup("sleepy"))
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+async def test_oversized_messages_are_refused(probe) -> None:
+    _, _, tokens, address = probe
+    async with channel(address, tokens.service) as ch:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await pb_grpc.IdentityServiceStub(ch).GetProfile(lookup("x" * 100_000))
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
