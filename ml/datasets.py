@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from infra.synthetic import history, make_customers
-from ml.features import FeatureFrame, History, ProfilingAllowed, build_features, deny_all, histories_from_events
+from ml.features import (
+    CATEGORIES,
+    FeatureFrame,
+    History,
+    ProfilingAllowed,
+    build_features,
+    deny_all,
+    histories_from_events,
+)
 from ml.labels import next_purchase_days, purchased, revenue_eur
 
 # A fixed end keeps synthetic datasets identical from run to run.
@@ -51,8 +59,8 @@ def point_in_time(
         "purchase": np.array([purchased(h, cutoff, horizon_days, category) for h in rows], dtype=np.float32),
         "churn": np.array([not purchased(h, cutoff, horizon_days) for h in rows], dtype=np.float32),
         "revenue": np.array([revenue_eur(h, cutoff, horizon_days) for h in rows], dtype=np.float32),
-        "timing_days": np.array([t[0] for t in timing], dtype=np.float32).reshape(len(rows), -1),
-        "timing_observed": np.array([t[1] for t in timing], dtype=bool).reshape(len(rows), -1),
+        "timing_days": np.array([t[0] for t in timing], dtype=np.float32).reshape(len(rows), len(CATEGORIES)),
+        "timing_observed": np.array([t[1] for t in timing], dtype=bool).reshape(len(rows), len(CATEGORIES)),
     }
     return Dataset(frame, targets, cutoff, horizon_days, cutoff - timedelta(days=lookback_days))
 

@@ -49,32 +49,46 @@ def synthetic_timing_inputs(data: Dataset) -> TimingInputs:
     return TimingInputs(x, data.targets["timing_days"], data.targets["timing_observed"], mask, rfm)
 
 
+def pair_rows(inputs: TimingInputs) -> tuple[np.ndarray, np.ndarray]:
+    """One row per (customer, target) pair that counts: customer features, the pair's (x, t_x, T) and a
+    one-hot of the target, so one network with shared weights serves every category. Returns (rows, index)."""
+    rows_i, cols = np.nonzero(inputs.mask)
+    onehot = np.eye(inputs.mask.shape[1], dtype=np.float32)[cols]
+    rfm = inputs.rfm[rows_i, cols].astype(np.float32)
+    pair = np.concatenate([inputs.x[rows_i], np.log1p(rfm), onehot], axis=1)
+    return pair, np.stack([rows_i, cols], axis=1)
+
+
 def evaluate_timing(inputs: TimingInputs, horizon_days: float, *, epochs: int = 40, holdout: float = 0.3,
-                    seed: int = 0, unit_days: float = 1.0) -> dict:
-    """Trains the timing model and fits BG/NBD on the same training rows; compares P(buy within horizon)."""
+                    hidden: int = 64, seed: int = 0, unit_days: float = 1.0) -> dict:
+    """Trains the timing model and fits BG/NBD on the same training customers; compares P(buy within horizon)."""
     order = np.random.default_rng(seed).permutation(len(inputs.x))
-    cut = int(len(order) * (1 - holdout))
-    train, test = order[:cut], order[cut:]
-    model = fit_timing(torch.from_numpy(inputs.x[train]), torch.from_numpy(inputs.days[train]),
-                       torch.from_numpy(inputs.observed[train]), torch.from_numpy(inputs.mask[train]), epochs=epochs)
-    tr = inputs.rfm[train][inputs.mask[train]]
-    bgnbd = BGNBD.fit(tr[:, 0], tr[:, 1] / unit_days, tr[:, 2] / unit_days)
-    te_mask = inputs.mask[test]
-    te = inputs.rfm[test][te_mask]
-    y = inputs.observed[test][te_mask].astype(float)
-    p = model.prob_within(torch.from_numpy(inputs.x[test]), horizon_days).numpy()[te_mask]
+    test_customers = np.zeros(len(inputs.x), dtype=bool)
+    test_customers[order[int(len(order) * (1 - holdout)) :]] = True
+    pairs, index = pair_rows(inputs)
+    days = inputs.days[index[:, 0], index[:, 1]][:, None]
+    observed = inputs.observed[index[:, 0], index[:, 1]][:, None]
+    rfm = inputs.rfm[index[:, 0], index[:, 1]]
+    test = test_customers[index[:, 0]]
+    train = ~test
+    model = fit_timing(torch.from_numpy(pairs[train]), torch.from_numpy(days[train]),
+                       torch.from_numpy(observed[train]), torch.ones(int(train.sum()), 1, dtype=torch.bool),
+                       epochs=epochs, hidden=hidden)
+    bgnbd = BGNBD.fit(rfm[train, 0], rfm[train, 1] / unit_days, rfm[train, 2] / unit_days)
+    y = observed[test, 0].astype(float)
+    p = model.prob_within(torch.from_numpy(pairs[test]), horizon_days).numpy()[:, 0]
+    te = rfm[test]
     q = bgnbd.prob_purchase_within(horizon_days / unit_days, te[:, 0], te[:, 1] / unit_days, te[:, 2] / unit_days)
-    dist = model.distribution(torch.from_numpy(inputs.x[test][:1]))
-    first = int(np.argmax(te_mask[0])) if te_mask[0].any() else 0
+    dist = model.distribution(torch.from_numpy(pairs[test][:1]))
     return {
         "metrics": [
             {"name": "auc_within_horizon", "value": auc(y, p), "baseline_value": auc(y, q), "higher_is_better": True},
             {"name": "log_loss_within_horizon", "value": log_loss(y, p), "baseline_value": log_loss(y, q),
              "higher_is_better": False, "informational": True},
         ],
-        "pairs": int(te_mask.sum()),
+        "pairs": int(test.sum()),
         "bgnbd": {"r": bgnbd.r, "alpha": bgnbd.alpha, "a": bgnbd.a, "b": bgnbd.b},
-        "example": {k: float(v[0, first]) for k, v in dist.items()},
+        "example": {k: float(v[0, 0]) for k, v in dist.items()},
         "model": model,
     }
 
@@ -94,8 +108,8 @@ def cdnow_inputs(calibration_end: datetime = datetime(1997, 10, 1, tzinfo=UTC),
     Returns the inputs and the holdout length in days. Amounts are USD; each order's category is "other".
     """
     histories: dict[str, History] = {}
-    for line in cdnow_path().read_text().splitlines():
-        cust, _, date, _qty, amount = line.split()
+    for line in cdnow_path().read_text().splitlines()[1:]:  # the first line is the header
+        cust, date, _qty, amount = line.split()
         at = datetime.strptime(date, "%Y%m%d").replace(tzinfo=UTC) + timedelta(hours=12)
         hist = histories.setdefault(cust, History(cust))
         hist.orders.append(Order(at, "music", float(amount) * 0.92, ""))

@@ -29,7 +29,8 @@ class TimingModel(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         out = self.body(x)
         mu, raw = out[:, : self.n_targets], out[:, self.n_targets :]
-        return mu + math.log(30.0), nn.functional.softplus(raw) + 0.05
+        # A bounded spread keeps the mode (the most likely day) meaningful for sparse, heavily censored pairs.
+        return mu + math.log(30.0), 0.1 + 1.4 * torch.sigmoid(raw)
 
     @torch.no_grad()
     def distribution(self, x: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -329,3 +329,41 @@ class ConsentChecker:
         self._cache[cache_key] = _Entry(result, time.monotonic() + self.ttl_s)
         for key in cache_key[0]:
             self._by_key.setdefault(key, set()).add(cache_key)
+
+
+def mask_fields(role: pb.Role, document: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
+    """``document`` with every field the role may not see removed, and the paths that were removed.
+
+    Field paths are dotted (``traits.email``); a rule ending in ``.*`` covers a subtree; the longest matching
+    rule wins and fields no rule matches take the role's default (unset means masked: PII stays hidden unless
+    the role allows it). Services apply it to profile responses for the caller's role.
+    """
+    rules = sorted(((r.field_path.removesuffix(".*"), r.access) for r in role.field_rules),
+                   key=lambda r: len(r[0]), reverse=True)
+
+    def access(path: str) -> int:
+        for rule_path, rule_access in rules:
+            if path == rule_path or path.startswith(rule_path + "."):
+                return rule_access
+        return role.default_access
+
+    def rules_below(path: str) -> bool:
+        return any(p.startswith(path + ".") for p, _ in rules)
+
+    masked: list[str] = []
+
+    def walk(node: dict[str, Any], base: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            path = f"{base}{key}"
+            if isinstance(value, dict) and (access(path) != pb.FIELD_ACCESS_ALLOW or rules_below(path)):
+                kept = walk(value, path + ".")
+                if kept:
+                    out[key] = kept
+            elif access(path) == pb.FIELD_ACCESS_ALLOW:
+                out[key] = value
+            else:
+                masked.append(path)
+        return out
+
+    return walk(document, prefix), masked

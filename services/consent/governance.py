@@ -40,16 +40,18 @@ class RoleStore:
     async def get(self, role_id: str) -> dict[str, Any]:
         """One role; NotFound when absent."""
         async with self._db.connect() as conn:
-            row = (await conn.execute(select(consent_roles).where(consent_roles.c.role_id == role_id))).mappings().first()
+            query = select(consent_roles).where(consent_roles.c.role_id == role_id)
+            row = (await conn.execute(query)).mappings().first()
         if row is None:
             raise NotFound(f"role {role_id!r} does not exist")
         return dict(row)
 
-    async def list(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    async def list_roles(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         """A page of roles by id, and the total count."""
         async with self._db.connect() as conn:
             total = (await conn.execute(select(func.count()).select_from(consent_roles))).scalar_one()
-            rows = await conn.execute(select(consent_roles).order_by(consent_roles.c.role_id).offset(offset).limit(limit))
+            query = select(consent_roles).order_by(consent_roles.c.role_id).offset(offset).limit(limit)
+            rows = await conn.execute(query)
             return [dict(r) for r in rows.mappings()], int(total)
 
 
@@ -113,7 +115,7 @@ class AuditLog:
         async with self._db.connect() as conn:
             for row in (await conn.execute(select(audit_log).order_by(audit_log.c.sequence))).mappings():
                 count += 1
-                if row["sequence"] != count or entry_hash(previous, row) != row["hash"]:
+                if row["sequence"] != count or entry_hash(previous, dict(row)) != row["hash"]:
                     raise ValueError(f"audit log chain broken at sequence {row['sequence']}")
                 previous = row["hash"]
         return count

@@ -95,19 +95,21 @@ class ConsentLedger:
 
     async def state(self, keys: frozenset[str]) -> SubjectState:
         """The folded state of a person known by ``keys``, from the cache where possible."""
-        missing = [k for k in keys if k not in self._cache]
+        cached = {k: e for k in keys if (e := self._cache.get(k)) is not None}
+        missing = [k for k in keys if k not in cached]
         CACHE.labels("miss" if missing else "hit").inc()
         if missing:
             generation = self._generation
-            loaded = await self._load(missing)
+            # Read every key, not only the missing ones, so the answer is one consistent snapshot.
+            loaded = await self._load(list(keys))
             # A change that landed while we read may not be in what we read: use it, but do not cache it.
             if generation == self._generation:
                 if len(self._cache) + len(loaded) > self._max:
                     self._cache.clear()
                 self._cache.update(loaded)
-            entries = [self._cache.get(k) or loaded[k] for k in keys]
+            entries = list(loaded.values())
         else:
-            entries = [self._cache[k] for k in keys]
+            entries = list(cached.values())
         return fold((r for e in entries for r in e.rows), any(e.suppressed for e in entries))
 
     async def _load(self, keys: Sequence[str]) -> dict[str, _KeyEntry]:

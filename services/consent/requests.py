@@ -69,7 +69,7 @@ class PrivacyRequests:
                 dsr_receipts.c.request_id == request_id).order_by(dsr_receipts.c.store))).mappings().all()
         return {**dict(row), "receipts": [dict(r) for r in receipts]}
 
-    async def list(self, *, kind: int = 0, state: int = 0, due_before: datetime | None = None, offset: int = 0,
+    async def list_requests(self, *, kind: int = 0, state: int = 0, due_before: datetime | None = None, offset: int = 0,
                    limit: int = 100) -> tuple[list[dict[str, Any]], int]:
         """A page of requests, oldest due date first, and the total count."""
         query = select(dsr_requests)
@@ -130,7 +130,8 @@ class PrivacyRequests:
         async with self._db.connect() as conn:
             return [dict(r) for r in (await conn.execute(select(suppressions).where(clause))).mappings()]
 
-    async def list_suppressions(self, identifier_type: str, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    async def list_suppressions(self, identifier_type: str, offset: int,
+                                limit: int) -> tuple[list[dict[str, Any]], int]:
         """A page of suppression entries, newest first, and the total count."""
         query = select(suppressions)
         if identifier_type:

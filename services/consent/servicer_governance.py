@@ -62,7 +62,7 @@ class GovernanceRpcs:
         v = Violations()
         offset, limit = convert.page(request.page, "page", v)
         v.raise_if_any()
-        rows, total = await self.roles.list(offset, limit)
+        rows, total = await self.roles.list_roles(offset, limit)
         return pb.ListRolesResponse(roles=[convert.role_to_proto(r) for r in rows],
                                     page=convert.page_info(offset, limit, len(rows), total))
 
@@ -88,7 +88,8 @@ class GovernanceRpcs:
         } for e in request.entries])
         return pb.AppendAuditResponse(entries=[convert.audit_to_proto(r) for r in rows])
 
-    async def QueryAudit(self, request: pb.QueryAuditRequest, context: grpc.aio.ServicerContext) -> pb.QueryAuditResponse:
+    async def QueryAudit(self, request: pb.QueryAuditRequest,
+                         context: grpc.aio.ServicerContext) -> pb.QueryAuditResponse:
         v = Violations()
         offset, limit = convert.page(request.page, "page", v)
         v.raise_if_any()
@@ -152,7 +153,7 @@ class PrivacyRpcs:
         v = Violations()
         offset, limit = convert.page(request.page, "page", v)
         v.raise_if_any()
-        rows, total = await self.requests.list(
+        rows, total = await self.requests.list_requests(
             kind=request.kind, state=request.state, offset=offset, limit=limit,
             due_before=convert.from_ts(request.due_before) if request.HasField("due_before") else None)
         return pb.ListDataSubjectRequestsResponse(requests=[convert.request_to_proto(r) for r in rows],

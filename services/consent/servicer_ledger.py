@@ -127,7 +127,8 @@ class LedgerRpcs:
         policy = self.ledger.policies.resolve(market or state.market)
         return decide(purpose_ids, state, policy, has_identifiers=bool(keys), market_given=bool(market), gpc=gpc)
 
-    async def GetConsent(self, request: pb.GetConsentRequest, context: grpc.aio.ServicerContext) -> pb.GetConsentResponse:
+    async def GetConsent(self, request: pb.GetConsentRequest,
+                         context: grpc.aio.ServicerContext) -> pb.GetConsentResponse:
         v = Violations()
         idents = identifiers(request.identifiers, "identifiers", v)
         v.raise_if_any()

@@ -63,7 +63,8 @@ def _check_config(d: pb.Destination, kind: str, v: Violations) -> None:
         v.require(sync.account_id, f"{path}.account_id")
         for i, kind_name in enumerate(sync.identifier_types):
             if kind_name not in SUPPORTED_IDENTIFIERS:
-                v.add(f"{path}.identifier_types[{i}]", f"{kind_name!r} is not one of {', '.join(SUPPORTED_IDENTIFIERS)}")
+                v.add(f"{path}.identifier_types[{i}]",
+                      f"{kind_name!r} is not one of {', '.join(SUPPORTED_IDENTIFIERS)}")
         if (problem := missing_secret(sync.credentials_secret_ref)) is not None:
             v.add(f"{path}.credentials_secret_ref", problem)
     elif kind == "event_stream":

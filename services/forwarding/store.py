@@ -186,9 +186,13 @@ class DestinationStore:
         if fresh:
             await conn.execute(insert_ignore(deliveries, fresh, ["idempotency_key"]))
         keys = [r["idempotency_key"] for r in rows]
-        await conn.execute(update(deliveries).where(deliveries.c.idempotency_key.in_(keys)).values(
-            status=pb.DELIVERY_STATUS_DEAD_LETTERED, last_error=error[:2000], last_response_code=code,
-            updated_at=at, first_attempt_at=func.coalesce(deliveries.c.first_attempt_at, at)))
+        by_attempts: dict[int, list[str]] = {}
+        for r in rows:
+            by_attempts.setdefault(int(r.get("attempts", 0)), []).append(r["idempotency_key"])
+        for attempts, group in by_attempts.items():
+            await conn.execute(update(deliveries).where(deliveries.c.idempotency_key.in_(group)).values(
+                status=pb.DELIVERY_STATUS_DEAD_LETTERED, last_error=error[:2000], last_response_code=code,
+                attempts=attempts, updated_at=at, first_attempt_at=func.coalesce(deliveries.c.first_attempt_at, at)))
         stored = (await conn.execute(select(deliveries.c.delivery_id, deliveries.c.destination_id,
                                             deliveries.c.profile_id)
                                      .where(deliveries.c.idempotency_key.in_(keys)))).all()

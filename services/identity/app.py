@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from nats.aio.msg import Msg
+
+from loom.common.v1 import common_pb2
 from loom.identity.v1 import identity_pb2_grpc as pb_grpc
 from services.common.bus import EventBus
-from services.common.config import DataServiceConfig, setting
+from services.common.client import channel
+from services.common.config import DataServiceConfig, positive, setting
 from services.common.events import EVENTS_FILTER, decode_batches
 from services.common.migrate import migrate
 from services.common.server import Registration, ServiceApp
 from services.common.storage import Database
+from services.identity.audiences.engine import AudienceEngine
+from services.identity.components import Identity
+from services.identity.masking import DEFAULT_PII_TRAITS, MaskingPolicy
+from services.identity.rebuild import EventSource, archive_source
 from services.identity.servicer import FULL_NAME, POLICY, IdentityServicer
 from services.identity.store import ProfileStore
 
 CONSUMER = "identity-profiles"
+log = logging.getLogger("loom.identity")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +37,14 @@ class IdentityConfig(DataServiceConfig):
     grpc_port: int = setting(50052, help="gRPC port")
     metrics_port: int = setting(9102, help="/metrics port")
     db_url: str = setting("sqlite+aiosqlite:///.loom/data/identity.db", help="database URL")
+    ingestion_addr: str = setting("127.0.0.1:50051", help="ingestion's gRPC address, for RebuildProfiles "
+                                                         "('' to disable)")
+    audience_refresh_s: float = setting(300.0, help="seconds between full re-evaluations of audiences "
+                                                    "(time-relative rules)", check=positive)
+    pii_identifier_types: tuple[str, ...] = setting(("email", "phone"), help="identifier types masked for "
+                                                    "callers without admin/service/operator")
+    pii_traits: tuple[str, ...] = setting(DEFAULT_PII_TRAITS, help="trait names masked for callers without "
+                                          "admin/service/operator")
 
 
 async def build(config: IdentityConfig) -> ServiceApp:
@@ -34,22 +54,56 @@ async def build(config: IdentityConfig) -> ServiceApp:
     bus = await EventBus.connect(config.nats_url, name="loom-identity", prefix=config.bus_prefix)
     await bus.ensure_streams()
     store = ProfileStore(db)
+    audiences = AudienceEngine(db, bus)
+    archive_channel = channel(config.ingestion_addr, config.service_token) if config.ingestion_addr else None
+
+    def open_archive(window: common_pb2.TimeRange | None) -> EventSource:
+        assert archive_channel is not None
+        return archive_source(archive_channel, window)
+
+    identity = Identity.build(store, audiences,
+                              MaskingPolicy.from_names(config.pii_identifier_types, config.pii_traits),
+                              open_archive if archive_channel is not None else None)
+
+    async def handle(msgs: list[Msg]) -> None:
+        await store.apply_batch(decode_batches(m.data for m in msgs), None)
+        # Membership events are already in the outbox; a failed publish is retried by the refresher.
+        with contextlib.suppress(Exception):
+            await audiences.flush()
 
     async def start_consumer() -> Callable[[], Awaitable[None]]:
-        consumer = await bus.consume(
-            CONSUMER, EVENTS_FILTER, lambda msgs: store.apply(decode_batches(m.data for m in msgs))
-        )
+        consumer = await bus.consume(CONSUMER, EVENTS_FILTER, handle)
         return consumer.stop
+
+    async def start_refresher() -> Callable[[], Awaitable[None]]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(config.audience_refresh_s)
+                try:
+                    await audiences.evaluate_all()
+                except Exception:  # noqa: BLE001 - the refresher must outlive a failed round
+                    log.exception("audience refresh failed; retrying in %.0fs", config.audience_refresh_s)
+
+        task = asyncio.create_task(loop(), name="identity-audience-refresh")
+
+        async def stop() -> None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        return stop
 
     async def close() -> None:
         await bus.close()
+        if archive_channel is not None:
+            await archive_channel.close()
         await db.dispose()
 
     return ServiceApp(
         name="identity",
         registrations=[
-            Registration(pb_grpc.add_IdentityServiceServicer_to_server, IdentityServicer(store), FULL_NAME, POLICY)
+            Registration(pb_grpc.add_IdentityServiceServicer_to_server, IdentityServicer(identity), FULL_NAME, POLICY)
         ],
-        background=[start_consumer],
+        background=[start_consumer, start_refresher],
         on_shutdown=[close],
     )

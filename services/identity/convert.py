@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,14 +27,18 @@ def _value(raw: Any) -> struct_pb2.Value:
     return value
 
 
-def to_proto(state: ProfileState, idents: list[tuple[str, str]], now: datetime | None = None) -> pb.Profile:
+def to_proto(state: ProfileState, idents: list[tuple[str, str]], now: datetime | None = None,
+             audiences: Sequence[str] = (), updated_at: datetime | None = None) -> pb.Profile:
     """The API view of a profile; recency is computed at read time."""
     now = now or datetime.now(UTC)
     profile = pb.Profile(
         profile_id=state.profile_id,
         identifiers=[common_pb2.Identifier(type=t, value=v) for t, v in idents],
+        audiences=list(audiences),
     )
     profile.created_at.FromDatetime(state.created_at)
+    if updated_at is not None:
+        profile.updated_at.FromDatetime(updated_at)
     for name, trait in state.traits.items():
         profile.traits[name].value.CopyFrom(_value(trait["v"]))
         profile.traits[name].updated_at.FromJsonString(trait["t"])
@@ -70,4 +75,22 @@ def to_proto(state: ProfileState, idents: list[tuple[str, str]], now: datetime |
         ts = _ts(pred.get("scored_at"))
         if ts is not None:
             out.scored_at.CopyFrom(ts)
+        if pred.get("details"):
+            out.details.update(pred["details"])
     return profile
+
+
+def value_of(raw: Any) -> struct_pb2.Value:
+    """A JSON value as google.protobuf.Value."""
+    return _value(raw)
+
+
+def predictive_dict(trait: pb.PredictiveTrait) -> dict[str, Any]:
+    """Storage form of a predictive trait."""
+    out: dict[str, Any] = {"name": trait.name, "score": trait.score, "label": trait.label,
+                           "model_name": trait.model_name, "model_version": trait.model_version}
+    if trait.HasField("scored_at"):
+        out["scored_at"] = trait.scored_at.ToJsonString()
+    if trait.HasField("details"):
+        out["details"] = json_format.MessageToDict(trait.details)
+    return out

@@ -4,6 +4,11 @@
 first, joining the profiles they resolve to unless that would break a per-type limit or re-join a pair an
 operator split with Unmerge. A refused join is recorded, never forced, and the event stays with the side of
 its highest-priority identifier. `store.ProfileStore` loads the working set before and writes it after.
+
+A profile's id is always uuid5 of its anchor, the best identifier it holds. A join keeps the side with the
+better anchor; a profile that gains a better identifier (an anonymous visitor logs in) is renamed to it. So
+the same events give the same profile ids in any arrival order: the live consumer, which sees a customer's
+events in bus order, and a rebuild, which replays the archive in event-time order, agree.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ class WorkingSet:
     # Pairs of profiles an Unmerge separated; they are never joined again automatically.
     separated: set[frozenset[str]] = field(default_factory=set)
     new_identifiers: list[dict[str, Any]] = field(default_factory=list)
-    absorbed: dict[str, str] = field(default_factory=dict)
+    # Profile id changes in the order they happened: (old, new, "merge" | "rename").
+    repoints: list[tuple[str, str, str]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -59,10 +65,13 @@ class Stitcher:
         self.work = work
         self.now = now or datetime.now(UTC)
 
-    def fold(self, event: pb.Event, payload: bytes | None = None) -> str:
-        """Attributes `event` to a profile, joining or creating profiles as the rules allow; returns its id."""
+    def fold(self, event: pb.Event, payload: bytes | None = None, ids: list[Ident] | None = None) -> str:
+        """Attributes `event` to a profile, joining or creating profiles as the rules allow; returns its id.
+
+        `ids` are the event's identifiers when the caller extracted them already.
+        """
         w = self.work
-        ids = identifiers_of(event, self.rules)
+        ids = identifiers_of(event, self.rules) if ids is None else ids
         ts = event.timestamp.ToDatetime(tzinfo=UTC)
         row = {"message_id": event.message_id, "processed_at": self.now, "ts": ts, "event": event.event or None,
                "payload": payload if payload is not None else event.SerializeToString()}
@@ -74,16 +83,19 @@ class Stitcher:
         pid = self._resolve(event, ids)
         state = w.states.get(pid)
         if state is None:
-            state = w.states[pid] = ProfileState(pid, created_at=ts)
+            state = w.states[pid] = ProfileState(pid, created_at=ts, anchor=ids[0])
             w.limited.setdefault(pid, set())
+        limited = self.rules.limited_types
         for ident in ids:
-            if ident not in w.owner and self._fits(pid, [ident]):
+            if ident not in w.owner and (ident[0] not in limited or self._fits(pid, [ident])):
                 w.owner[ident] = pid
-                if ident[0] in self.rules.limited_types:
+                if ident[0] in limited:
                     w.limited[pid].add(ident)
                 w.new_identifiers.append({"type": ident[0], "value": ident[1], "profile_id": pid,
                                           "first_seen": ts, "origin_profile_id": pid})
-        for name, value, _at in state.apply(event, self.rules.trait_policies):
+                if self.rank(ident) < self.rank(state.anchor):
+                    pid = self._rename(state, ident)
+        for name, value, _at in state.apply(event, self.rules.trait_policies, changes_only=True):
             w.history.append({"profile_id": pid, "trait": name, "value": value, "updated_at": ts,
                               "source": event.source_id, "message_id": event.message_id})
         state.version += 1
@@ -122,6 +134,12 @@ class Stitcher:
             group = profile_id_for(ids[0])
         return group
 
+    def rank(self, ident: Ident | None) -> tuple[int, str, str]:
+        """Sort key of identifiers: lower is better; a missing anchor ranks last."""
+        if ident is None:
+            return (1 << 30, "", "")
+        return (self.rules.priority(ident[0]), ident[0], ident[1])
+
     def _fits(self, pid: str, extra: list[Ident]) -> bool:
         return not self._broken(pid, extra)
 
@@ -143,32 +161,14 @@ class Stitcher:
                                                   "evidence": [{"type": t, "value": v} for t, v in ids]}})
 
     def _join(self, a: str, b: str, event: pb.Event, ids: list[Ident]) -> str:
-        """Merges the younger of two profiles into the older (ties by id) and records the evidence."""
+        """Merges the profile with the worse anchor into the other (so the id stays uuid5 of the best)."""
         w = self.work
         sa, sb = w.states[a], w.states[b]
-        into, other = (sa, sb) if (sa.created_at, a) <= (sb.created_at, b) else (sb, sa)
+        into, other = (sa, sb) if (self.rank(sa.anchor), a) <= (self.rank(sb.anchor), b) else (sb, sa)
         into.absorb(other, self.rules.trait_policies)
         del w.states[other.profile_id]
         gone, keep = other.profile_id, into.profile_id
-        for ident, owner in w.owner.items():
-            if owner == gone:
-                w.owner[ident] = keep
-        for row in w.new_identifiers:
-            if row["profile_id"] == gone:
-                row["profile_id"] = keep
-        for row in w.processed:
-            if row["profile_id"] == gone:
-                row["profile_id"] = keep
-        for row in w.history:
-            if row["profile_id"] == gone:
-                row["profile_id"] = keep
-        for source, target in w.absorbed.items():
-            if target == gone:
-                w.absorbed[source] = keep
-        w.limited.setdefault(keep, set()).update(w.limited.pop(gone, set()))
-        w.separated = {pair if gone not in pair else frozenset({keep, *(pair - {gone})}) for pair in w.separated}
-        w.absorbed[gone] = keep
-        w.touched.update((gone, keep))
+        self._repoint(gone, keep, "merge")
         w.merges.append({
             "merge_id": str(uuid.uuid5(PROFILE_NAMESPACE, f"merge:{event.message_id}:{gone}")),
             "into_profile_id": keep, "from_profile_id": gone, "message_id": event.message_id,
@@ -176,3 +176,41 @@ class Stitcher:
         })
         MERGES.labels("merged").inc()
         return keep
+
+    def _rename(self, state: ProfileState, anchor: Ident) -> str:
+        """Re-ids a profile after it gained a better identifier; returns the new id."""
+        w = self.work
+        old, new = state.profile_id, profile_id_for(anchor)
+        state.anchor = anchor
+        if new == old:
+            return old
+        state.profile_id = new
+        w.states[new] = w.states.pop(old)
+        self._repoint(old, new, "rename")
+        for row in w.merges:
+            for key in ("into_profile_id", "from_profile_id"):
+                if row[key] == old:
+                    row[key] = new
+        for rows in (w.new_identifiers, w.processed):
+            for row in rows:
+                if row["origin_profile_id"] == old:
+                    row["origin_profile_id"] = new
+        for row in w.refused:
+            row["profile_ids"]["profiles"] = [new if p == old else p for p in row["profile_ids"]["profiles"]]
+        MERGES.labels("renamed").inc()
+        return new
+
+    def _repoint(self, gone: str, keep: str, kind: str) -> None:
+        """Everything in the working set that names `gone` now names `keep`."""
+        w = self.work
+        for ident, owner in w.owner.items():
+            if owner == gone:
+                w.owner[ident] = keep
+        for rows in (w.new_identifiers, w.processed, w.history):
+            for row in rows:
+                if row["profile_id"] == gone:
+                    row["profile_id"] = keep
+        w.limited.setdefault(keep, set()).update(w.limited.pop(gone, set()))
+        w.separated = {pair if gone not in pair else frozenset({keep, *(pair - {gone})}) for pair in w.separated}
+        w.repoints.append((gone, keep, kind))
+        w.touched.update((gone, keep))

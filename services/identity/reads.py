@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.errors import NotFound, Violations
@@ -78,35 +78,48 @@ class ProfileReader:
         return found[0]
 
     async def find_many(self, lookups: Sequence[tuple[str, Ident | None]]) -> list[ProfileView | None]:
-        """Profiles for many lookups in a few queries, in lookup order."""
-        async with self._db.connect() as conn:
-            by_ident: dict[Ident, str] = {}
-            wanted = [i for _, i in lookups if i is not None]
-            if wanted:
-                for kind in {k for k, _ in wanted}:
-                    values = [v for k, v in wanted if k == kind]
-                    rows = await conn.execute(select(identifiers.c.value, identifiers.c.profile_id).where(
-                        identifiers.c.type == kind, identifiers.c.value.in_(values)))
-                    by_ident.update({(kind, v): p for v, p in rows})
-            pids = [by_ident.get(i) if i is not None else p for p, i in lookups]
-            ids = sorted({p for p in pids if p})
-            views = await self._views(conn, ids) if ids else {}
-        return [views.get(p) if p else None for p in pids]
+        """Profiles for many lookups in two queries, in lookup order (None where nothing matches).
 
-    async def _views(self, conn: AsyncConnection, ids: list[str]) -> dict[str, ProfileView]:
-        states = {r.profile_id: state_of(r) for r in await conn.execute(
-            select(profiles).where(profiles.c.profile_id.in_(ids)))}
-        idents: dict[str, list[Ident]] = {p: [] for p in states}
-        for kind, value, pid in await conn.execute(
-                select(identifiers.c.type, identifiers.c.value, identifiers.c.profile_id)
-                .where(identifiers.c.profile_id.in_(ids)).order_by(identifiers.c.type, identifiers.c.value)):
-            idents.setdefault(pid, []).append((kind, value))
-        members: dict[str, list[str]] = {p: [] for p in states}
-        for aid, pid in await conn.execute(
-                select(audience_members.c.audience_id, audience_members.c.profile_id)
-                .where(audience_members.c.profile_id.in_(ids)).order_by(audience_members.c.audience_id)):
-            members.setdefault(pid, []).append(aid)
-        return {p: ProfileView(s, idents.get(p, []), members.get(p, [])) for p, s in states.items()}
+        The first query resolves identifiers and reads the profile rows in one join; the second reads the
+        identifiers and audience memberships of every profile found.
+        """
+        async with self._db.connect() as conn:
+            states: dict[str, ProfileState] = {}
+            by_ident: dict[Ident, str] = {}
+            ids = sorted({p for p, i in lookups if i is None and p})
+            if ids:
+                for row in await conn.execute(select(profiles).where(profiles.c.profile_id.in_(ids))):
+                    states[row.profile_id] = state_of(row)
+            for kind in sorted({i[0] for _, i in lookups if i is not None}):
+                values = sorted({i[1] for _, i in lookups if i is not None and i[0] == kind})
+                rows = await conn.execute(
+                    select(identifiers.c.value, profiles)
+                    .join(profiles, profiles.c.profile_id == identifiers.c.profile_id)
+                    .where(identifiers.c.type == kind, identifiers.c.value.in_(values)))
+                for row in rows:
+                    by_ident[(kind, row.value)] = row.profile_id
+                    states[row.profile_id] = state_of(row)
+            found = sorted(states)
+            idents: dict[str, list[Ident]] = {p: [] for p in found}
+            members: dict[str, list[str]] = {p: [] for p in found}
+            if found:
+                both = union_all(
+                    select(identifiers.c.profile_id, literal("i").label("kind"), identifiers.c.type.label("a"),
+                           identifiers.c.value.label("b")).where(identifiers.c.profile_id.in_(found)),
+                    select(audience_members.c.profile_id, literal("m"), audience_members.c.audience_id,
+                           literal("")).where(audience_members.c.profile_id.in_(found)),
+                )
+                for pid, kind, a, b in sorted(await conn.execute(both)):
+                    if kind == "i":
+                        idents[pid].append((a, b))
+                    else:
+                        members[pid].append(a)
+        views = {p: ProfileView(s, idents[p], members[p]) for p, s in states.items()}
+        out: list[ProfileView | None] = []
+        for pid, ident in lookups:
+            key = by_ident.get(ident, "") if ident is not None else pid
+            out.append(views.get(key))
+        return out
 
     async def trait_history(self, profile_id: str, trait: str, limit: int, offset: int) -> tuple[list[Any], bool]:
         """Past values of a trait, newest first; second value tells whether more follow."""
@@ -118,7 +131,10 @@ class ProfileReader:
         return rows[:limit], len(rows) > limit
 
     async def lineage(self, profile_id: str) -> list[Any]:
-        """Every merge that formed the profile, recursively through absorbed profiles, oldest first."""
+        """Every merge that formed the profile, recursively through absorbed profiles, oldest first.
+
+        Undone merges are listed (with ``unmerged_at``) but not followed: their other side is its own profile.
+        """
         async with self._db.connect() as conn:
             found: dict[str, Any] = {}
             frontier = {profile_id}
@@ -128,7 +144,8 @@ class ProfileReader:
                 for row in rows:
                     if row.merge_id not in found:
                         found[row.merge_id] = row
-                        frontier.add(row.from_profile_id)
+                        if row.unmerged_at is None:
+                            frontier.add(row.from_profile_id)
         return sorted(found.values(), key=lambda r: (r.merged_at, r.merge_id))
 
     async def refused(self, limit: int, offset: int) -> tuple[list[Any], int]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -72,7 +73,7 @@ class IdentityRules:
         rule = self.rules.get(kind)
         return rule.max_per_profile if rule is not None else 0
 
-    @property
+    @cached_property
     def limited_types(self) -> frozenset[str]:
         """Types with a per-profile limit."""
         return frozenset(k for k, r in self.rules.items() if r.max_per_profile > 0)

@@ -23,7 +23,8 @@ from services.common.events import event_category
 API_WRITE_PREFIX = "api:"
 
 
-def _iso(ts: datetime) -> str:
+def iso_time(ts: datetime) -> str:
+    """The fixed-width ISO-8601 UTC text profiles store times as (text order is time order)."""
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -67,11 +68,17 @@ class ProfileState:
     computed: dict[str, Any] = field(default_factory=dict)
     predictive: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    # Best identifier the profile holds (see tables.profiles); None only for rows older than revision 0002.
+    anchor: tuple[str, str] | None = None
 
-    def apply(self, event: pb.Event, policies: Mapping[str, str] | None = None) -> list[tuple[str, Any, str]]:
-        """Folds one event in; returns the (trait, value, time) changes it made for the trait history."""
+    def apply(self, event: pb.Event, policies: Mapping[str, str] | None = None,
+              changes_only: bool = False) -> list[tuple[str, Any, str]]:
+        """Folds one event in; returns the (trait, value, time) writes it made, for the trait history.
+
+        With `changes_only`, a write that leaves a trait's value as it was is not returned.
+        """
         ts = event.timestamp.ToDatetime(tzinfo=UTC)
-        at = _iso(ts)
+        at = iso_time(ts)
         self.created_at = min(self.created_at, ts)
         if not event.message_id.startswith(API_WRITE_PREFIX):
             self._apply_activity(event, at)
@@ -79,10 +86,12 @@ class ProfileState:
         if event.HasField("traits"):
             for name, value in json_format.MessageToDict(event.traits).items():
                 policy = (policies or {}).get(name, "last_write")
-                written = combine_trait(policy, self.traits.get(name), {"v": value, "t": at, "s": event.source_id})
+                before = self.traits.get(name)
+                written = combine_trait(policy, before, {"v": value, "t": at, "s": event.source_id})
                 if written is not None:
                     self.traits[name] = written
-                    changes.append((name, written["v"], at))
+                    if not changes_only or before is None or before["v"] != written["v"]:
+                        changes.append((name, written["v"], at))
         return changes
 
     def _apply_activity(self, event: pb.Event, at: str) -> None:

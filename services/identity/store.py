@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, case, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
@@ -25,6 +25,7 @@ from services.identity.identifiers import identifiers_of
 from services.identity.rules import IdentityRules, RulesStore
 from services.identity.state import ProfileState
 from services.identity.tables import (
+    audience_members,
     identifiers,
     merges,
     processed_events,
@@ -92,8 +93,13 @@ class ProfileStore:
         """Applies events in order in one transaction; returns how many were new."""
         return (await self.apply_batch(events)).fresh
 
-    async def apply_batch(self, events: Sequence[pb.Event], payloads: Sequence[bytes] | None = None) -> Applied:
-        """Applies events in order in one transaction; returns the new count and the profiles touched."""
+    async def apply_batch(self, events: Sequence[pb.Event], payloads: Sequence[bytes] | None = None,
+                          run_hooks: bool = True) -> Applied:
+        """Applies events in order in one transaction; returns the new count and the profiles touched.
+
+        `payloads` are the events' serialized bytes when the caller has them; `run_hooks` False skips the
+        audience hooks (a rebuild re-evaluates audiences once at the end instead).
+        """
         rules = await self.rules()
         started = time.perf_counter()
         async with self.db.begin() as conn:
@@ -109,13 +115,13 @@ class ProfileStore:
             if not fresh:
                 return Applied()
             work = WorkingSet()
-            wanted = {i for e, _ in fresh for i in identifiers_of(e, rules)}
-            await load(conn, work, wanted, rules)
+            ids = [identifiers_of(e, rules) for e, _ in fresh]
+            await load(conn, work, {i for found in ids for i in found}, rules)
             stitcher = Stitcher(rules, work)
-            for event, payload in fresh:
-                stitcher.fold(event, payload)
+            for (event, payload), found in zip(fresh, ids, strict=True):
+                stitcher.fold(event, payload, found)
             await write(conn, work)
-            for hook in self.hooks:
+            for hook in self.hooks if run_hooks else ():
                 await hook(conn, work.touched)
         EVENTS_APPLIED.inc(len(fresh))
         APPLY_SECONDS.observe(time.perf_counter() - started)
@@ -147,36 +153,84 @@ async def load(conn: AsyncConnection, work: WorkingSet, wanted: Iterable[Ident],
         for row in await conn.execute(select(profiles).where(profiles.c.profile_id.in_(part)).with_for_update()):
             work.states[row.profile_id] = state_of(row)
             work.limited.setdefault(row.profile_id, set())
+        legacy = [p for p in part if p in work.states and work.states[p].anchor is None]
+        if legacy:
+            # Rows from before anchors were kept: the profile keeps its id and its best identifier anchors it.
+            for kind, value, pid in await conn.execute(
+                    select(identifiers.c.type, identifiers.c.value, identifiers.c.profile_id)
+                    .where(identifiers.c.profile_id.in_(legacy))):
+                best = work.states[pid].anchor
+                if best is None or (rules.priority(kind), kind, value) < (rules.priority(best[0]), *best):
+                    work.states[pid].anchor = (kind, value)
         if rules.limited_types:
-            rows = await conn.execute(
+            held = await conn.execute(
                 select(identifiers.c.type, identifiers.c.value, identifiers.c.profile_id)
                 .where(identifiers.c.profile_id.in_(part), identifiers.c.type.in_(sorted(rules.limited_types))))
-            for kind, value, pid in rows:
+            for kind, value, pid in held:
                 work.limited.setdefault(pid, set()).add((kind, value))
-        rows = await conn.execute(
+        pairs = await conn.execute(
             select(merges.c.into_profile_id, merges.c.from_profile_id).where(
                 merges.c.unmerged_at.is_not(None),
                 or_(merges.c.into_profile_id.in_(part), merges.c.from_profile_id.in_(part))))
-        work.separated.update(frozenset(r) for r in rows)
+        work.separated.update(frozenset(r) for r in pairs)
 
 
 async def write(conn: AsyncConnection, work: WorkingSet) -> None:
     """Persists everything `work` changed."""
     now = datetime.now(UTC)
-    for gone, into in work.absorbed.items():
-        for table in (identifiers, processed_events, trait_history):
-            await conn.execute(update(table).where(table.c.profile_id == gone).values(profile_id=into))
-        await conn.execute(delete(profiles).where(profiles.c.profile_id == gone))
-    rows = [{"profile_id": s.profile_id, "created_at": s.created_at, "updated_at": now, "traits": s.traits,
-             "computed": s.computed, "predictive": s.predictive, "version": s.version}
-            for s in work.states.values() if s.profile_id in work.touched]
-    await insert_rows(conn, profiles, rows, ["profile_id"],
-                      ["created_at", "updated_at", "traits", "computed", "predictive", "version"])
+    owners, origins = final_ids(work.repoints)
+    # One UPDATE per table for the whole batch, whatever the number of merges and renames in it.
+    for table in (identifiers, processed_events, trait_history):
+        await _remap(conn, table, "profile_id", owners)
+    # A rename is the same profile under its new id: memberships, origins and lineage follow it.
+    await _remap(conn, audience_members, "profile_id", origins)
+    for table in (identifiers, processed_events):
+        await _remap(conn, table, "origin_profile_id", origins)
+    for column in ("into_profile_id", "from_profile_id"):
+        await _remap(conn, merges, column, origins)
+    for part in chunks(sorted(owners), 500):
+        await conn.execute(delete(profiles).where(profiles.c.profile_id.in_(part)))
+    rows = [profile_row(s, now) for s in work.states.values() if s.profile_id in work.touched]
+    await insert_rows(conn, profiles, rows, ["profile_id"], [k for k in PROFILE_COLUMNS if k != "profile_id"])
     await insert_rows(conn, identifiers, work.new_identifiers, ["type", "value"])
     await insert_rows(conn, merges, work.merges)
     await insert_rows(conn, refused_merges, work.refused)
     await insert_rows(conn, trait_history, work.history)
     await insert_rows(conn, processed_events, work.processed, ["message_id"])
+
+
+def final_ids(repoints: Sequence[tuple[str, str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    """Where each id ended up: through every merge and rename (owners), and through renames only (origins)."""
+    owners: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for gone, keep, kind in repoints:
+        for mapping, applies in ((owners, True), (origins, kind == "rename")):
+            if not applies:
+                continue
+            for old, new in mapping.items():
+                if new == gone:
+                    mapping[old] = keep
+            mapping[gone] = keep
+    return owners, origins
+
+
+async def _remap(conn: AsyncConnection, table: Table, column: str, mapping: dict[str, str]) -> None:
+    col = table.c[column]
+    for part in chunks(sorted(mapping), 500):
+        await conn.execute(update(table).where(col.in_(part))
+                           .values({column: case({old: mapping[old] for old in part}, value=col)}))
+
+
+PROFILE_COLUMNS = ("profile_id", "created_at", "updated_at", "traits", "computed", "predictive", "version",
+                   "anchor_type", "anchor_value")
+
+
+def profile_row(state: ProfileState, now: datetime) -> dict[str, Any]:
+    """The ``profiles`` row of a state."""
+    anchor_type, anchor_value = state.anchor or (None, None)
+    return {"profile_id": state.profile_id, "created_at": state.created_at, "updated_at": now,
+            "traits": state.traits, "computed": state.computed, "predictive": state.predictive,
+            "version": state.version, "anchor_type": anchor_type, "anchor_value": anchor_value}
 
 
 def state_of(row: Any) -> ProfileState:
@@ -188,4 +242,5 @@ def state_of(row: Any) -> ProfileState:
         computed=dict(row.computed or {}),
         predictive=dict(row.predictive or {}),
         version=row.version,
+        anchor=(row.anchor_type, row.anchor_value) if row.anchor_type is not None else None,
     )

@@ -21,6 +21,10 @@ profiles = Table(
     Column("predictive", JsonDocument(), nullable=False),
     # Bumped by every write; an update guarded by the version it read detects a concurrent writer.
     Column("version", BigInteger, nullable=False),
+    # The profile's best identifier by rule priority; the profile id is uuid5 of it, so the same events give
+    # the same ids whatever order they arrive in (live consumer or archive rebuild).
+    Column("anchor_type", String(32), nullable=True),
+    Column("anchor_value", String(255), nullable=True),
 )
 
 # The identity graph: which profile an identifier (email, user_id, device id, ...) resolves to.

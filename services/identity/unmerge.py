@@ -22,7 +22,7 @@ from loom.ingestion.v1 import ingestion_pb2 as pb
 from services.common.errors import FailedPrecondition, NotFound
 from services.identity.rules import IdentityRules
 from services.identity.state import ProfileState
-from services.identity.store import ProfileStore, insert_rows
+from services.identity.store import ProfileStore, insert_rows, profile_row
 from services.identity.tables import identifiers, merges, processed_events, profiles, trait_history
 
 log = logging.getLogger("loom.identity.unmerge")
@@ -120,9 +120,10 @@ class Unmerger:
                 f"profile {pid} owns {len(missing)} events applied before event payloads were kept "
                 f"(e.g. {missing[0]}); rebuild profiles from the archive first")
         state, history = fold_events(pid, [p for _, p in rows], rules, predictive)
+        owned = [(k, v) for k, v in await conn.execute(
+            select(identifiers.c.type, identifiers.c.value).where(identifiers.c.profile_id == pid))]
+        state.anchor = min(owned, key=lambda i: (rules.priority(i[0]), i[0], i[1]), default=None)
         await conn.execute(delete(trait_history).where(trait_history.c.profile_id == pid))
         await insert_rows(conn, trait_history, history)
         await conn.execute(delete(profiles).where(profiles.c.profile_id == pid))
-        await insert_rows(conn, profiles, [{
-            "profile_id": pid, "created_at": state.created_at, "updated_at": now, "traits": state.traits,
-            "computed": state.computed, "predictive": state.predictive, "version": state.version}])
+        await insert_rows(conn, profiles, [profile_row(state, now)])

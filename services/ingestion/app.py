@@ -44,6 +44,8 @@ class IngestionConfig(ArchiveSettings):
     plan_refresh_s: float = setting(5.0, help="seconds between checks for data plans changed elsewhere",
                                     check=positive)
     write_key_cache_s: float = setting(30.0, help="seconds a resolved write key is cached", check=positive)
+    recent_ids_capacity: int = setting(1_000_000, help="message_ids each replica remembers having published "
+                                       "(dedup before the archiver records them; ~150 bytes each)", check=positive)
 
 
 async def build(config: IngestionConfig, consent: ConsentTagger | None = None) -> ServiceApp:
@@ -61,7 +63,7 @@ async def build(config: IngestionConfig, consent: ConsentTagger | None = None) -
                     sorted(config.pii_hash_types))
     plans = PlanStore(db)
     ingestor = Ingestor(db, bus, plans, IdentifierHasher(config.pii_hmac_key.encode(), config.pii_hash_types),
-                        consent)
+                        consent, recent_capacity=config.recent_ids_capacity)
     archive = Archive(db, timedelta(days=config.dedup_window_days))
     violations = ViolationLog(db)
     sources = SourceStore(db, SourceLimits(config.source_rate_limit_per_s, config.source_burst),

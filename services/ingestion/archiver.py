@@ -41,6 +41,8 @@ class ArchiveSettings(DataServiceConfig):
     violation_retention_days: float = setting(30.0, help="days violation examples are kept", check=positive)
     maintenance_interval_s: float = setting(3600.0, help="seconds between dedup/violation purges", check=positive)
     archiver_fetch_batch: int = setting(256, help="bus messages the archiver takes per fetch", check=positive)
+    archiver_ack_wait_s: float = setting(30.0, help="seconds before messages a crashed archiver held are redelivered",
+                                         check=positive)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +60,8 @@ def archiver_starter(bus: EventBus, archive: Archive, violations: ViolationLog, 
         async def handle(msgs: list[Msg]) -> None:
             await archive.write([m.data for m in msgs])
 
-        consumer = await bus.consume(ARCHIVER, EVENTS_FILTER, handle, batch=config.archiver_fetch_batch)
+        consumer = await bus.consume(ARCHIVER, EVENTS_FILTER, handle, batch=config.archiver_fetch_batch,
+                                     ack_wait=config.archiver_ack_wait_s)
 
         async def maintain() -> None:
             while True:

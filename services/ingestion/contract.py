@@ -11,6 +11,7 @@ MAX_MESSAGE_ID_LEN = 64
 _Violation = pb.Violation
 CONTRACT = pb.VIOLATION_KIND_CONTRACT
 
+_EVENT_TYPES = frozenset(pb.EventType.values())
 KNOWN_IDENTIFIER_TYPES = frozenset({"user_id", "email", "phone", "anonymous_id", "device_id"})
 
 
@@ -28,7 +29,7 @@ def check_event(event: pb.Event, index: int) -> list[pb.Violation]:
         bad("message_id", f"must be at most {MAX_MESSAGE_ID_LEN} characters")
     if event.type == pb.EVENT_TYPE_UNSPECIFIED:
         bad("type", "is required (track, identify, page, screen, group or alias)")
-    elif event.type not in pb.EventType.values():
+    elif event.type not in _EVENT_TYPES:
         bad("type", f"unknown event type {event.type}")
     if not event.user_id and not event.anonymous_id:
         bad("user_id", "user_id or anonymous_id is required")

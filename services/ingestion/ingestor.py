@@ -4,7 +4,9 @@ An event is acknowledged (ACCEPTED) only after JetStream confirmed it is stored 
 write), and QUARANTINED only after the quarantine row is committed, so an acknowledged event survives a
 crash of this process or of the bus. Duplicates are caught three ways: within the batch, by JetStream's
 Nats-Msg-Id window (concurrent retries, and the gap before the archiver has recorded an event), and by the
-durable dedup table the archiver fills (retries days later).
+durable dedup table the archiver fills (retries days later). Because JetStream dedups whole partition
+messages, a retry that arrives in another batch shape before the archiver recorded it would slip through;
+each replica therefore also remembers the message_ids it published recently.
 
 Publishing comes before any database write, so when the bus is down the call fails with UNAVAILABLE and
 nothing of the batch was written; a retry with the same message_ids is always safe.
@@ -12,6 +14,7 @@ nothing of the batch was written; a retry with the same message_ids is always sa
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +46,27 @@ _STATUS_NAME = {v: pb.EventStatus.Name(v).removeprefix("EVENT_STATUS_").lower() 
 ConsentTagger = Callable[[Sequence[pb.Event]], Awaitable[None]]
 
 
+class RecentIds:
+    """The message_ids this replica published lately, oldest forgotten first (bounded memory)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._ids: dict[str, None] = {}
+
+    def __contains__(self, message_id: object) -> bool:
+        return message_id in self._ids
+
+    def add_all(self, message_ids: Sequence[str]) -> None:
+        """Remembers ids; evicts the oldest beyond capacity (dicts keep insertion order)."""
+        ids = self._ids
+        for message_id in message_ids:
+            ids[message_id] = None
+        excess = len(ids) - self._capacity
+        if excess > 0:
+            for old in list(itertools.islice(ids, excess)):
+                del ids[old]
+
+
 @dataclass
 class BatchOutcome:
     """Per-event results of one batch."""
@@ -68,8 +92,10 @@ class Ingestor:
     """Turns batches of client events into durably published, deduplicated bus messages."""
 
     def __init__(self, db: Database, bus: EventBus, plans: PlanStore | None = None,
-                 hasher: IdentifierHasher | None = None, consent: ConsentTagger | None = None) -> None:
+                 hasher: IdentifierHasher | None = None, consent: ConsentTagger | None = None,
+                 recent_capacity: int = 1_000_000) -> None:
         self._db = db
+        self._recent = RecentIds(recent_capacity)
         self._bus = bus
         self._plans = plans
         self._hasher = hasher
@@ -100,7 +126,7 @@ class Ingestor:
             if violations:
                 result.status = pb.EVENT_STATUS_REJECTED
                 result.violations.extend(violations)
-            elif event.message_id in seen:
+            elif event.message_id in seen or event.message_id in self._recent:
                 result.status = pb.EVENT_STATUS_DUPLICATE
             else:
                 seen.add(event.message_id)
@@ -124,8 +150,11 @@ class Ingestor:
             await self._publish(sorted_.publish, results)
         await self._record(sorted_.held, sorted_.violations)
 
+        tally: dict[int, int] = {}
         for r in results:
-            EVENTS.labels(source_id, _STATUS_NAME[r.status]).inc()
+            tally[r.status] = tally.get(r.status, 0) + 1
+        for status, count in tally.items():
+            EVENTS.labels(source_id, _STATUS_NAME[status]).inc(count)
         return BatchOutcome(results)
 
     def _apply_plan(self, fresh: list[tuple[int, pb.Event]], source_id: str, results: list[pb.EventResult],
@@ -187,6 +216,7 @@ class Ingestor:
             acks = await self._bus.publish_many(items)
         except BusError as exc:  # BusUnavailable, or JetStream refused the write
             raise Unavailable(f"event bus unavailable, nothing from this batch is lost: retry ({exc})") from exc
+        self._recent.add_all([e.message_id for _, e in to_publish])
         for group, ack in zip(groups.values(), acks, strict=True):
             status = pb.EVENT_STATUS_DUPLICATE if ack.duplicate else pb.EVENT_STATUS_ACCEPTED
             for index, _ in group:

@@ -1,20 +1,24 @@
-"""Assembles the prediction service.
-
-Its RPCs answer UNIMPLEMENTED, naming the capability that brings them, until that capability lands;
-the service already runs on the shared runtime so the stack, probes, dashboards and clients are in place.
-"""
+"""Assembles the prediction service: the registry, the Ray Serve client, identity, ingestion and Temporal."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from loom.prediction.v1 import prediction_pb2 as pb
+from loom.identity.v1 import identity_pb2_grpc
+from loom.ingestion.v1 import ingestion_pb2_grpc
 from loom.prediction.v1 import prediction_pb2_grpc as pb_grpc
+from ml.registry import ModelRegistry
+from services.common.client import channel
 from services.common.config import DataServiceConfig, setting
 from services.common.server import Registration, ServiceApp
-from services.common.unimplemented import fill_unimplemented
+from services.prediction.features import OnlineFeatures, allow_profiling, deny_profiling
+from services.prediction.servicer import FULL_NAME, POLICY, PredictionServicer
+from services.prediction.serving import ServeClient
 
-FULL_NAME = pb.DESCRIPTOR.services_by_name["PredictionService"].full_name
+
+def _consent_mode(value: str) -> str | None:
+    return None if value in ("deny", "allow-all") else "must be deny or allow-all"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,18 +28,40 @@ class PredictionConfig(DataServiceConfig):
     grpc_port: int = setting(50054, help="gRPC port")
     metrics_port: int = setting(9104, help="/metrics port")
     db_url: str = setting("sqlite+aiosqlite:///.loom/data/prediction.db", help="database URL")
-
-
-class PredictionServicer(pb_grpc.PredictionServiceServicer):
-    """Every RPC of the v1 contract; implementations arrive with prediction on Ray Serve (issue #8)."""
-
-
-fill_unimplemented(
-    PredictionServicer, pb.DESCRIPTOR.services_by_name["PredictionService"], {"*": "prediction on Ray Serve (issue #8)"}
-)
+    registry_dir: Path = setting(Path(".loom/models"), help="model registry root (shared with Ray Serve)")
+    serve_url: str = setting("http://127.0.0.1:8000/prediction", help="Ray Serve prediction application URL")
+    identity_addr: str = setting("127.0.0.1:50052", help="identity service address")
+    ingestion_addr: str = setting("127.0.0.1:50051", help="ingestion service address (event archive)")
+    temporal_address: str = setting("", help="Temporal frontend host:port; empty disables training RPCs")
+    temporal_namespace: str = setting("default", help="Temporal namespace")
+    feature_lookback_days: int = setting(365, help="days of events online features read")
+    consent_mode: str = setting("deny", help="deny (until the consent checker is wired) or allow-all (local only)",
+                                check=_consent_mode)
 
 
 async def build(config: PredictionConfig) -> ServiceApp:
-    """The prediction service app."""
-    registration = Registration(pb_grpc.add_PredictionServiceServicer_to_server, PredictionServicer(), FULL_NAME)
-    return ServiceApp(name="prediction", registrations=[registration])
+    """Connects its peers; nothing here loads a model (Serve replicas do)."""
+    identity_ch = channel(config.identity_addr, config.service_token)
+    ingestion_ch = channel(config.ingestion_addr, config.service_token)
+    identity = identity_pb2_grpc.IdentityServiceStub(identity_ch)
+    features = OnlineFeatures(identity, ingestion_pb2_grpc.IngestionServiceStub(ingestion_ch),
+                              config.feature_lookback_days)
+    serve = ServeClient(config.serve_url)
+    temporal = None
+    if config.temporal_address:
+        from temporalio.client import Client
+
+        temporal = await Client.connect(config.temporal_address, namespace=config.temporal_namespace)
+    consent = allow_profiling if config.consent_mode == "allow-all" else deny_profiling
+    servicer = PredictionServicer(ModelRegistry(config.registry_dir), serve, features, identity, consent, temporal)
+
+    async def close() -> None:
+        await serve.close()
+        await identity_ch.close()
+        await ingestion_ch.close()
+
+    return ServiceApp(
+        name="prediction",
+        registrations=[Registration(pb_grpc.add_PredictionServiceServicer_to_server, servicer, FULL_NAME, POLICY)],
+        on_shutdown=[close],
+    )

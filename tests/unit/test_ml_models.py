@@ -10,9 +10,9 @@ import torch
 
 from ml.btyd import BGNBD
 from ml.datasets import SYNTHETIC_END, allow_all, point_in_time, synthetic_histories
+from ml.fraud_eval import evaluate_fraud
 from ml.models.bandit import LinearThompsonBandit
 from ml.models.classifier import evaluate_classifier, train_classifier
-from ml.models.fraud import fit_fraud
 from ml.models.send_time import evaluate_send_time, fit_send_time
 from ml.models.value import evaluate_value, fit_value
 from ml.synthetic import BanditWorld, engagement_counts, fraud_graph
@@ -110,8 +110,6 @@ def test_thompson_bandit_beats_random_policy() -> None:
 
 
 def test_fraud_gnn_beats_transaction_only_logistic_regression() -> None:
-    from ml.fraud_eval import evaluate_fraud
-
-    graph, labels, times = fraud_graph()
-    report = evaluate_fraud(graph, labels, times, epochs=120)
+    graph, labels, times = fraud_graph(customers=300)
+    report = evaluate_fraud(graph, labels, times, epochs=60)
     assert beats(report["metrics"]), report

@@ -22,6 +22,7 @@ from loom.forwarding.v1 import forwarding_pb2, forwarding_pb2_grpc
 from loom.identity.v1 import identity_pb2, identity_pb2_grpc
 from loom.prediction.v1 import prediction_pb2, prediction_pb2_grpc
 from workflows.journeys.registry import JourneyRegistry
+from workflows.journeys.rules import next_local_time_activity
 from workflows.journeys.types import (
     ConsentAnswer,
     ConsentRequest,
@@ -174,4 +175,4 @@ class JourneyActivities:
     def all(self) -> list[Any]:
         """Every activity of the per-customer workflow, for Worker(activities=...)."""
         return [self.get_profile, self.check_consent, self.predict_time, self.send_message, self.update_traits,
-                self.record_outcome]
+                self.record_outcome, next_local_time_activity]

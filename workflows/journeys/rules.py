@@ -11,7 +11,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workflows.journeys.types import ProfileView
+from temporalio import activity
+
+from workflows.journeys.types import LocalTimeRequest, ProfileView
 
 BUCKETS = 10_000
 GLOBAL_CONTROL_SALT = "loom-global-control"
@@ -119,3 +121,11 @@ def next_local_time(now: datetime, local: str, tz: ZoneInfo) -> datetime:
     if candidate <= here:
         candidate = datetime.combine(here.date() + timedelta(days=1), time(hour, minute), tzinfo=tz)
     return candidate.astimezone(now.tzinfo)
+
+
+@activity.defn(name="journeys.next_local_time")
+async def next_local_time_activity(request: LocalTimeRequest) -> str:
+    """`next_local_time` as a (local) activity: the time-zone database lives outside the workflow sandbox,
+    and recording the answer in history keeps replay identical even after a tzdata update."""
+    now = datetime.fromisoformat(request.now)
+    return next_local_time(now, request.local_time, zone(request.timezone, request.default_timezone)).isoformat()

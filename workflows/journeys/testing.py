@@ -27,6 +27,7 @@ from temporalio.worker import Worker
 from workflows.journeys import WORKFLOWS
 from workflows.journeys.registry import JourneyRegistry
 from workflows.journeys.trigger import workflow_id
+from workflows.journeys.rules import next_local_time_activity
 from workflows.journeys.types import (
     EVENT_SIGNAL,
     ConsentAnswer,
@@ -110,7 +111,7 @@ class FakeJourneyServices:
     def activities(self) -> list[Any]:
         """The fakes, for Worker(activities=...)."""
         return [self.get_profile, self.check_consent, self.predict_time, self.send_message, self.update_traits,
-                self.record_outcome]
+                self.record_outcome, next_local_time_activity]
 
     def delivered(self, user_id: str | None = None) -> list[SendRequest]:
         """Unique deliveries (one per idempotency key), optionally for one customer."""

@@ -62,6 +62,16 @@ class ConsentAnswer:
 
 
 @dataclass
+class LocalTimeRequest:
+    """Find the next moment a customer's wall clock shows ``local_time``."""
+
+    now: str  # ISO 8601, UTC
+    local_time: str  # HH:MM
+    timezone: str
+    default_timezone: str
+
+
+@dataclass
 class PredictRequest:
     """Ask a repeat-purchase-timing model when the customer will buy next."""
 

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         JourneyEvent,
         JourneyInput,
         JourneyOutcome,
+        LocalTimeRequest,
         PredictedTime,
         PredictRequest,
         ProfileView,
@@ -158,9 +159,9 @@ class JourneyWorkflow:
             assert step.duration is not None
             await self._pause(step.duration)
         elif step.type == "wait_until_local_time":
-            tz = rules.zone(profile.timezone, spec.default_timezone)
-            target = rules.next_local_time(workflow.now(), step.local_time, tz)
-            await self._pause(target - workflow.now())
+            target: str = await self._call("journeys.next_local_time", LocalTimeRequest(
+                workflow.now().isoformat(), step.local_time, profile.timezone, spec.default_timezone), str)
+            await self._pause(datetime.fromisoformat(target) - workflow.now())
         elif step.type == "wait_until_predicted":
             await self._pause(await self._predicted_delay(step, profile))
         elif step.type == "wait_for_event":

@@ -85,9 +85,13 @@ class PrivacyActivities:
         """Every activity of the privacy workflow, under its registered name."""
         out: list[Callable[..., Any]] = [self.resolve_profile_ids, self.write_bundle, self.record_progress]
         for store in STORES:
-            out.append(activity.defn(name=erase_activity(store))(self._eraser(store)))
-            out.append(activity.defn(name=export_activity(store))(self._exporter(store)))
+            out.extend(self.store_activities(store))
         return out
+
+    def store_activities(self, store: str) -> list[Callable[..., Any]]:
+        """The erase and export activities of one store."""
+        return [activity.defn(name=erase_activity(store))(self._eraser(store)),
+                activity.defn(name=export_activity(store))(self._exporter(store))]
 
     def _api(self, store: str) -> StoreApi:
         api = self._stores.get(store)

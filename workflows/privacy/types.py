@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-TASK_QUEUE = "loom-platform"
+TASK_QUEUE = "loom-privacy"
 WORKFLOW_NAME = "DataSubjectRequest"
 ACCESS = "access"
 ERASURE = "erasure"

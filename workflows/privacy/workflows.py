@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from loom.consent.v1 import consent_pb2 as pb
@@ -44,8 +44,9 @@ MIN_BUDGET = timedelta(hours=1)
 
 
 def _cause(exc: ActivityError) -> str:
-    cause = exc.cause
-    while cause is not None and getattr(cause, "cause", None) is not None and not isinstance(cause, ApplicationError):
+    """The innermost failure's message: the store's own words, not Temporal's wrapper."""
+    cause: BaseException | None = exc.cause
+    while isinstance(cause, FailureError) and not isinstance(cause, ApplicationError) and cause.cause is not None:
         cause = cause.cause
     return str(cause or exc)
 

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 
 from services.common.errors import Violations
-from services.identity.state import _iso
+from services.identity.state import iso_time
 from services.identity.tables import processed_events, profiles
 
 NUMERIC_COMPUTED = frozenset({"event_count", "order_count", "revenue_micros", "recency_days"})
@@ -153,14 +153,14 @@ class _Compiler:
         return self.compare(profiles.c.computed, (node["computed"],), node)
 
     def compare(self, column: Any, path: tuple[str, ...], node: Mapping[str, Any]) -> ColumnElement[bool]:
-        op, value = node["op"], node.get("value")
+        op, value = node["op"], node.get("value", 0)
         element = column[path]
         if op == "exists":
             return element.as_string().is_not(None)
         if op == "not_exists":
             return element.as_string().is_(None)
         if op in ("within_days", "before_days"):
-            cutoff = _iso(self.now - timedelta(days=float(value)))
+            cutoff = iso_time(self.now - timedelta(days=float(value)))
             text = element.as_string()
             return text >= cutoff if op == "within_days" else and_(text.is_not(None), text < cutoff)
         if op == "in":
@@ -178,7 +178,7 @@ class _Compiler:
         # recency_days <op> N  <=>  last_order_at <inverse op> now - N days: rewrite as a time comparison.
         op, days = node["op"], float(node.get("value", 0))
         text = profiles.c.computed[("last_order_at",)].as_string()
-        cutoff = _iso(self.now - timedelta(days=days))
+        cutoff = iso_time(self.now - timedelta(days=days))
         flipped = {"lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte", "eq": "eq", "neq": "neq"}
         if op not in flipped:
             return text.is_not(None) if op == "exists" else text.is_(None)

@@ -17,7 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add origin and payload columns for unmerge, and the rules, refusal and audience tables."""
+    """Add anchor, origin and payload columns for stable ids and unmerge; rules, refusal and audience tables."""
+    with op.batch_alter_table("profiles") as batch:
+        batch.add_column(sa.Column("anchor_type", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("anchor_value", sa.String(255), nullable=True))
     with op.batch_alter_table("identifiers") as batch:
         batch.add_column(sa.Column("origin_profile_id", sa.String(36), nullable=True))
     with op.batch_alter_table("processed_events") as batch:
@@ -84,3 +87,6 @@ def downgrade() -> None:
             batch.drop_column(column)
     with op.batch_alter_table("identifiers") as batch:
         batch.drop_column("origin_profile_id")
+    with op.batch_alter_table("profiles") as batch:
+        batch.drop_column("anchor_value")
+        batch.drop_column("anchor_type")

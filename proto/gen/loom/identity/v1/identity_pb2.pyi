@@ -429,12 +429,14 @@ class ExportAudienceRequest(_message.Message):
     def __init__(self, audience_id: _Optional[str] = ..., identifier_types: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ExportAudienceResponse(_message.Message):
-    __slots__ = ("profile_ids", "identifiers")
+    __slots__ = ("profile_ids", "identifiers", "identifier_counts")
     PROFILE_IDS_FIELD_NUMBER: _ClassVar[int]
     IDENTIFIERS_FIELD_NUMBER: _ClassVar[int]
+    IDENTIFIER_COUNTS_FIELD_NUMBER: _ClassVar[int]
     profile_ids: _containers.RepeatedScalarFieldContainer[str]
     identifiers: _containers.RepeatedCompositeFieldContainer[_common_pb2.Identifier]
-    def __init__(self, profile_ids: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[_Union[_common_pb2.Identifier, _Mapping]]] = ...) -> None: ...
+    identifier_counts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, profile_ids: _Optional[_Iterable[str]] = ..., identifiers: _Optional[_Iterable[_Union[_common_pb2.Identifier, _Mapping]]] = ..., identifier_counts: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class RebuildProfilesRequest(_message.Message):
     __slots__ = ("window",)

@@ -1,0 +1,1 @@
+"""Ray Serve applications; ``serve_config.yaml`` beside this file is the source of truth for their options."""

@@ -1,0 +1,43 @@
+"""The client of the Ray Serve ``prediction`` application (HTTP through the Serve proxy)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from prometheus_client import Histogram
+
+from services.common.errors import Unavailable
+
+SERVE_SECONDS = Histogram("loom_prediction_serve_request_seconds", "Round trip to Ray Serve per scoring call",
+                          buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+
+class ServeClient:
+    """Posts scoring requests to ``<serve_url>`` (e.g. http://ray-serve:8000/prediction)."""
+
+    def __init__(self, serve_url: str, timeout_s: float = 10.0) -> None:
+        self._url = serve_url.rstrip("/")
+        # Many concurrent requests on few connections: Serve batches them on its side.
+        self._http = httpx.AsyncClient(timeout=timeout_s, limits=httpx.Limits(max_connections=64))
+
+    async def score(self, model: str, version: str, features: list[list[float]],
+                    hours: list[list[float]] | None = None) -> dict[str, Any]:
+        """One model over some rows; raises Unavailable when Serve cannot answer."""
+        start = time.perf_counter()
+        try:
+            response = await self._http.post(
+                self._url, json={"model": model, "version": version, "features": features, "hours": hours}
+            )
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"Ray Serve at {self._url} is unreachable: {exc}", retry_after_s=1.0) from exc
+        finally:
+            SERVE_SECONDS.observe(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise Unavailable(f"Ray Serve answered HTTP {response.status_code}: {response.text[:200]}")
+        return response.json()
+
+    async def close(self) -> None:
+        """Closes the connection pool."""
+        await self._http.aclose()

@@ -1,0 +1,27 @@
+"""The nightly creative factory on Temporal (task queue ``loom-factory``).
+
+The activity modules (image steps, fonts, models) are imported only when a worker asks for the activities,
+so the workflow sandbox, which re-imports this package, never loads them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from workflows.factory.workflow import FactoryWorkflow
+
+TASK_QUEUE = "loom-factory"
+WORKFLOWS = [FactoryWorkflow]
+
+
+def activities(config: Any) -> list[Callable[..., Any]]:
+    """Activities for the worker; the library root comes from ``LOOM_CREATIVE_LIBRARY`` (default .loom/creative)."""
+    from ml.creative.library import CreativeLibrary
+    from workflows.factory.activities import FactoryActivities, IngestionTopCategories
+
+    root = Path(os.environ.get("LOOM_CREATIVE_LIBRARY", ".loom/creative"))
+    source = IngestionTopCategories(config.ingestion_addr, getattr(config, "service_token", "") or "")
+    return FactoryActivities(CreativeLibrary(root), source).all()

@@ -1,0 +1,102 @@
+"""Activities of the training queue: each owns its clients and does one heavy step."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import grpc
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from loom.identity.v1 import identity_pb2_grpc
+from loom.ingestion.v1 import ingestion_pb2_grpc
+from ml.archive import read_histories
+from ml.features import ProfilingAllowed, deny_all
+from ml.registry import ModelRegistry, RegistryError
+from ml.training import KINDS, TrainingRequest, train
+from workflows.training.scoring import score_histories, write_traits
+from workflows.training.types import BatchScoringInput, BatchScoringResult, TrainModelInput, TrainModelResult
+
+
+@dataclass
+class TrainingConfig:
+    """What the activities need: the registry, the archive and identity clients, consent and Ray."""
+
+    registry_dir: Path
+    ingestion: ingestion_pb2_grpc.IngestionServiceStub
+    identity: identity_pb2_grpc.IdentityServiceStub | None = None
+    # Until services.common.consent.ConsentChecker is wired in, nobody may be profiled (fail closed).
+    profiling_allowed: ProfilingAllowed = deny_all
+    # Score batches as Ray tasks when Ray is initialised in this worker (``ray.init(address=...)``).
+    use_ray: bool = False
+
+
+class TrainingActivities:
+    """Training, promotion and batch scoring; one instance per worker."""
+
+    def __init__(self, config: TrainingConfig) -> None:
+        self._config = config
+        self._registry = ModelRegistry(config.registry_dir)
+
+    def _heartbeat(self) -> Callable[[int], None]:
+        return lambda n: activity.heartbeat(n)
+
+    @activity.defn(name="training.train_and_register")
+    async def train_and_register(self, params: TrainModelInput) -> TrainModelResult:
+        """Reads the archive window, trains and evaluates in a thread (CPU-bound), registers the version."""
+        if params.kind not in KINDS:
+            raise ApplicationError(f"kind must be one of {KINDS}", type="InvalidTrainingRequest", non_retryable=True)
+        cutoff = datetime.fromisoformat(params.cutoff)
+        histories = await read_histories(self._config.ingestion, cutoff - timedelta(days=params.lookback_days),
+                                         cutoff, on_chunk=self._heartbeat())
+        request = TrainingRequest(params.name, params.kind, cutoff, params.horizon_days, params.category,
+                                  params.hidden, params.epochs)
+        info = activity.info()
+        try:
+            result = await asyncio.to_thread(train, request, histories, self._config.profiling_allowed,
+                                             params.version, info.workflow_id)
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="InvalidTrainingRequest", non_retryable=True) from exc
+        try:
+            card = self._registry.register(result.card, result.artifact)
+        except RegistryError as exc:
+            if exc.kind != "precondition":
+                raise
+            card = self._registry.card(params.name, params.version)  # a retry after the version was written
+        return TrainModelResult(params.name, params.version, card["status"], result.beats_baseline, False,
+                                card["training_rows"], card["excluded_by_consent"], card["metrics"])
+
+    @activity.defn(name="training.promote")
+    async def promote(self, result: TrainModelResult) -> str:
+        """Rolls the version out; returns the version it replaced."""
+        _card, previous = self._registry.promote(result.name, result.version)
+        return previous
+
+    @activity.defn(name="training.batch_score")
+    async def batch_score(self, params: BatchScoringInput) -> BatchScoringResult:
+        """Features of every consenting profile, scored per model, written to identity as predictive traits."""
+        as_of = datetime.fromisoformat(params.as_of)
+        histories = await read_histories(self._config.ingestion, as_of - timedelta(days=params.lookback_days),
+                                         as_of, on_chunk=self._heartbeat())
+        try:
+            scored = await asyncio.to_thread(score_histories, self._registry, params.models, histories, as_of,
+                                             self._config.profiling_allowed, self._config.use_ray)
+        except RegistryError as exc:
+            raise ApplicationError(str(exc), type="InvalidTrainingRequest", non_retryable=True) from exc
+        written = 0
+        if params.write_traits and scored.keys:
+            if self._config.identity is None:
+                raise ApplicationError("write_traits needs the identity service address", non_retryable=True)
+            try:
+                written = await write_traits(self._config.identity, scored, as_of, activity.heartbeat)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() in (grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.PERMISSION_DENIED,
+                                  grpc.StatusCode.INVALID_ARGUMENT):
+                    raise ApplicationError(f"identity refused the traits: {exc.details()}", non_retryable=True) from exc
+                raise
+        return BatchScoringResult(params.job_id, len(histories), len(scored.keys), len(histories) - len(scored.keys),
+                                  written, scored.versions)
