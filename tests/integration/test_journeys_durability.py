@@ -48,7 +48,7 @@ async def test_worker_killed_mid_journey_resumes_without_a_duplicate_send(
     fakes = FakeJourneyServices()
     fakes.add_customer("u1")
     # The first send reaches forwarding but its answer is lost, as when a worker dies mid-call.
-    fakes.lose_result_once.add("hello")
+    fakes.lose_result_once.add(os.environ.get("LOSE", "hello"))
     async with fakes.worker(env.client, task_queue):
         handle = await start_journey(env.client, _spec("hero"), "u1", task_queue)
         for _ in range(200):
