@@ -27,6 +27,7 @@ log = logging.getLogger("loom.worker")
 # Task queue -> the package that serves it.
 QUEUES = {
     "loom-platform": "workflows.platform",
+    "loom-privacy": "workflows.privacy",
 }
 
 

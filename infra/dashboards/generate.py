@@ -204,7 +204,7 @@ DASHBOARDS = [
             Panel("Forwarding consumer lag", "short", {
                 "{{consumer}}": 'max by (consumer) (loom_bus_consumer_pending{consumer=~"forwarding.*"})'}),
             Panel("Overdue data-subject requests", "short", {
-                "overdue": "max(loom_consent_dsr_open_overdue)"}),
+                "overdue": "max(loom_consent_dsr_overdue)"}),
         ],
     ),
 ]

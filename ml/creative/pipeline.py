@@ -79,7 +79,8 @@ class Factory:
         self.kit = kit or load_brand_kit()
         self.steps = list(steps or default_steps())
         self.copywriter = copywriter or Copywriter(self.kit)
-        self.director = director or CreativeDirector(self.kit, ClaimChecker(embedder, banned_phrases=self.kit.banned_phrases))
+        claims = ClaimChecker(embedder, banned_phrases=self.kit.banned_phrases)
+        self.director = director or CreativeDirector(self.kit, claims)
         self.renderer = BannerRenderer(self.kit)
 
     def master(self, brief: Brief) -> Frame:

@@ -1,7 +1,9 @@
 """The ``prediction`` Ray Serve application: one Scorer deployment that batches requests dynamically.
 
-A request is ``{"model": name, "version": "" | v, "features": [[...]], "hours": [[...]] | null}``; the answer
-is ``{"model_version": v, "outputs": [...]}``. ``@serve.batch`` gathers concurrent requests for up to
+A request is ``{"model": name, "version": "" | v, "features": [[...]] | "<base64 float32>", "cols": n,
+"hours": [[...]] | "<base64 float32>" | null}``; the answer is ``{"model_version": v, "outputs": [...]}``.
+Rows travel as base64 float32 from the prediction service (decoding JSON lists of floats costs more than the
+forward pass); lists stay accepted for curl and tests. ``@serve.batch`` gathers concurrent requests for up to
 ``batch_wait_timeout_s`` and runs one forward pass per model over all their rows. Options (replicas,
 autoscaling, ``max_ongoing_requests``, ``num_gpus``, the registry path and device) come from
 ``serve_config.yaml``; the model code itself knows nothing about Ray.
@@ -91,11 +93,12 @@ class Scorer:
                 for i in members:
                     answers[i] = {"error": str(exc), "unavailable": True}
                 continue
-            sizes = [len(requests[i]["features"]) for i in members]
-            features = np.asarray([row for i in members for row in requests[i]["features"]], dtype=np.float32)
+            parts = [_matrix(requests[i]["features"], requests[i].get("cols", 0)) for i in members]
+            sizes = [len(p) for p in parts]
+            features = np.concatenate(parts)
             hours = None
             if all(requests[i].get("hours") for i in members):
-                hours = np.asarray([row for i in members for row in requests[i]["hours"]], dtype=np.float32)
+                hours = np.concatenate([_matrix(requests[i]["hours"], 168) for i in members])
             outputs = servable.predict(features, hours)
             start = 0
             for i, size in zip(members, sizes, strict=True):
@@ -105,6 +108,17 @@ class Scorer:
 
     async def __call__(self, request: Request) -> dict[str, Any]:
         return await self.score_batch(await request.json())
+
+
+def _matrix(value: Any, cols: int) -> Any:
+    """A float32 matrix from a list of rows or from base64 float32 with ``cols`` columns."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, str):
+        return np.frombuffer(base64.b64decode(value), dtype=np.float32).reshape(-1, cols)
+    return np.asarray(value, dtype=np.float32)
 
 
 def build_app(args: dict[str, str]) -> Any:

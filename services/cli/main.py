@@ -16,13 +16,15 @@ from rich.table import Table
 from infra.local.config import SERVICES
 from infra.local.health import Check, check_env
 from infra.local.procs import pid_alive
-from services.cli import plans, quarantine, stack
+from services.cli import consent, dsr, plans, quarantine, stack
 from services.cli.context import client_env, loom_home
 
 app = typer.Typer(name="loom", help="Operate a Loom deployment.", no_args_is_help=True)
 app.add_typer(stack.app, name="stack")
 app.add_typer(plans.app, name="plans")
 app.add_typer(quarantine.app, name="quarantine")
+app.add_typer(consent.app, name="consent")
+app.add_typer(dsr.app, name="dsr")
 
 
 def _worker_check(home: Path) -> Check | None:

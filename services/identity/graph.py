@@ -55,6 +55,38 @@ class WorkingSet:
     history: list[dict[str, Any]] = field(default_factory=list)
     processed: list[dict[str, Any]] = field(default_factory=list)
     touched: set[str] = field(default_factory=set)
+    # Ids that changed in this batch: through merges and renames (owner), through renames only (origin).
+    # Rows keep the id they were written with and are resolved once in `finalize`, so a rename costs O(1).
+    owner_alias: dict[str, str] = field(default_factory=dict)
+    origin_alias: dict[str, str] = field(default_factory=dict)
+
+    def current(self, pid: str) -> str:
+        """The live id of `pid` after this batch's merges and renames so far."""
+        return _follow(self.owner_alias, pid)
+
+    def finalize(self) -> None:
+        """Rewrites every pending row to the ids they end up with (call once, before writing)."""
+        for rows, origin in ((self.new_identifiers, True), (self.processed, True), (self.history, False)):
+            for row in rows:
+                if row["profile_id"]:
+                    row["profile_id"] = self.current(row["profile_id"])
+                if origin and row["origin_profile_id"]:
+                    row["origin_profile_id"] = _follow(self.origin_alias, row["origin_profile_id"])
+        for row in self.merges:
+            for key in ("into_profile_id", "from_profile_id"):
+                row[key] = _follow(self.origin_alias, row[key])
+        for row in self.refused:
+            row["profile_ids"]["profiles"] = [_follow(self.origin_alias, p) for p in row["profile_ids"]["profiles"]]
+
+
+def _follow(alias: dict[str, str], pid: str) -> str:
+    path = []
+    while pid in alias:
+        path.append(pid)
+        pid = alias[pid]
+    for hop in path[:-1]:
+        alias[hop] = pid  # path compression: later lookups take one step
+    return pid
 
 
 class Stitcher:
@@ -109,7 +141,8 @@ class Stitcher:
         group: str | None = None
         pending: list[Ident] = []
         for ident in ids:
-            other = w.owner.get(ident)
+            owner = w.owner.get(ident)
+            other = w.current(owner) if owner is not None else None
             if other is None:
                 if group is None:
                     pending.append(ident)
@@ -186,31 +219,18 @@ class Stitcher:
             return old
         state.profile_id = new
         w.states[new] = w.states.pop(old)
+        w.origin_alias[old] = new
         self._repoint(old, new, "rename")
-        for row in w.merges:
-            for key in ("into_profile_id", "from_profile_id"):
-                if row[key] == old:
-                    row[key] = new
-        for rows in (w.new_identifiers, w.processed):
-            for row in rows:
-                if row["origin_profile_id"] == old:
-                    row["origin_profile_id"] = new
-        for row in w.refused:
-            row["profile_ids"]["profiles"] = [new if p == old else p for p in row["profile_ids"]["profiles"]]
         MERGES.labels("renamed").inc()
         return new
 
     def _repoint(self, gone: str, keep: str, kind: str) -> None:
-        """Everything in the working set that names `gone` now names `keep`."""
+        """From now on `gone` means `keep` (rows are rewritten once, in `WorkingSet.finalize`)."""
         w = self.work
-        for ident, owner in w.owner.items():
-            if owner == gone:
-                w.owner[ident] = keep
-        for rows in (w.new_identifiers, w.processed, w.history):
-            for row in rows:
-                if row["profile_id"] == gone:
-                    row["profile_id"] = keep
+        w.owner_alias[gone] = keep
         w.limited.setdefault(keep, set()).update(w.limited.pop(gone, set()))
-        w.separated = {pair if gone not in pair else frozenset({keep, *(pair - {gone})}) for pair in w.separated}
+        if any(gone in pair for pair in w.separated):
+            w.separated = {pair if gone not in pair else frozenset({keep, *(pair - {gone})})
+                           for pair in w.separated}
         w.repoints.append((gone, keep, kind))
         w.touched.update((gone, keep))

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Table, case, delete, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
@@ -178,16 +178,23 @@ async def load(conn: AsyncConnection, work: WorkingSet, wanted: Iterable[Ident],
 async def write(conn: AsyncConnection, work: WorkingSet) -> None:
     """Persists everything `work` changed."""
     now = datetime.now(UTC)
+    work.finalize()
     owners, origins = final_ids(work.repoints)
-    # One UPDATE per table for the whole batch, whatever the number of merges and renames in it.
-    for table in (identifiers, processed_events, trait_history):
-        await _remap(conn, table, "profile_id", owners)
-    # A rename is the same profile under its new id: memberships, origins and lineage follow it.
-    await _remap(conn, audience_members, "profile_id", origins)
+    # Rows of earlier batches. Rows first joined to a renamed profile are still owned by it (a profile that
+    # was merged away cannot be renamed), so the origin update can go through the profile_id index.
     for table in (identifiers, processed_events):
-        await _remap(conn, table, "origin_profile_id", origins)
+        await _executemany(conn, update(table).where(
+            table.c.profile_id == bindparam("old"), table.c.origin_profile_id == bindparam("old")
+        ).values(origin_profile_id=bindparam("new")), origins)
+    for table in (identifiers, processed_events, trait_history):
+        await _executemany(conn, update(table).where(table.c.profile_id == bindparam("old"))
+                           .values(profile_id=bindparam("new")), owners)
+    # A rename is the same profile under its new id: its memberships and lineage follow it.
+    await _executemany(conn, update(audience_members).where(audience_members.c.profile_id == bindparam("old"))
+                       .values(profile_id=bindparam("new")), origins)
     for column in ("into_profile_id", "from_profile_id"):
-        await _remap(conn, merges, column, origins)
+        await _executemany(conn, update(merges).where(merges.c[column] == bindparam("old"))
+                           .values({column: bindparam("new")}), origins)
     for part in chunks(sorted(owners), 500):
         await conn.execute(delete(profiles).where(profiles.c.profile_id.in_(part)))
     rows = [profile_row(s, now) for s in work.states.values() if s.profile_id in work.touched]
@@ -214,11 +221,9 @@ def final_ids(repoints: Sequence[tuple[str, str, str]]) -> tuple[dict[str, str],
     return owners, origins
 
 
-async def _remap(conn: AsyncConnection, table: Table, column: str, mapping: dict[str, str]) -> None:
-    col = table.c[column]
-    for part in chunks(sorted(mapping), 500):
-        await conn.execute(update(table).where(col.in_(part))
-                           .values({column: case({old: mapping[old] for old in part}, value=col)}))
+async def _executemany(conn: AsyncConnection, stmt: Any, mapping: dict[str, str]) -> None:
+    if mapping:
+        await conn.execute(stmt, [{"old": old, "new": new} for old, new in sorted(mapping.items())])
 
 
 PROFILE_COLUMNS = ("profile_id", "created_at", "updated_at", "traits", "computed", "predictive", "version",

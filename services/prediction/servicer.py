@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import grpc
+import numpy as np
 from prometheus_client import Counter
 
 from loom.identity.v1 import identity_pb2, identity_pb2_grpc
@@ -72,8 +73,8 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
         async def one_model(ref: Any) -> tuple[str, str, list[dict]] | None:
             if not ready:
                 return None
-            feats = [rows[i][2].row.tolist() for i in ready]  # type: ignore[union-attr]  # ready rows have features
-            hours = [rows[i][2].hours.tolist() for i in ready]  # type: ignore[union-attr]
+            feats = np.stack([rows[i][2].row for i in ready])  # type: ignore[union-attr]  # ready rows have features
+            hours = np.stack([rows[i][2].hours for i in ready])  # type: ignore[union-attr]
             answer = await self._serve.score(ref.name, ref.version, feats, hours)
             if "error" in answer:
                 if not answer.get("unavailable"):

@@ -7,7 +7,7 @@ import json
 import platform
 import sys
 
-from tests.bench import ingestion
+from tests.bench import consent, ingestion
 
 
 def main() -> int:
@@ -15,6 +15,7 @@ def main() -> int:
     results = {
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
         "ingestion": asyncio.run(ingestion.run()),
+        "consent": asyncio.run(consent.run()),
     }
     json.dump(results, sys.stdout, indent=2)
     print()

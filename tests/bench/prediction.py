@@ -41,6 +41,7 @@ from services.ingestion.app import IngestionConfig
 from services.ingestion.app import build as build_ingestion
 from services.prediction.app import PredictionConfig
 from services.prediction.app import build as build_prediction
+from services.prediction.serving import encode_rows
 from tests.fixtures.nats import start_nats
 from tests.fixtures.services import ServiceStack, write_tokens
 from workflows.training.scoring import score_matrix
@@ -76,12 +77,13 @@ def _raw(servable: Servable, features: np.ndarray) -> dict[str, Any]:
 async def _serve_direct(url: str, features: np.ndarray) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=30) as http:
         single = []
-        body = {"model": MODEL, "version": "", "features": features[:1].tolist()}
+        cols = features.shape[1]
+        body = {"model": MODEL, "version": "", "features": encode_rows(features[:1]), "cols": cols}
         for _ in range(ONLINE_CALLS):
             start = time.perf_counter()
             (await http.post(url, json=body)).raise_for_status()
             single.append(time.perf_counter() - start)
-        big = {"model": MODEL, "version": "", "features": features[:BATCH].tolist()}
+        big = {"model": MODEL, "version": "", "features": encode_rows(features[:BATCH]), "cols": cols}
         queue = list(range(BATCH_REQUESTS))
 
         async def worker() -> None:

@@ -39,8 +39,8 @@ async def test_factory_resumes_after_a_worker_crash(temporal_env: WorkflowEnviro
     worker = Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=first.all(),
                     graceful_shutdown_timeout=dt.timedelta(seconds=0))
     runner = asyncio.create_task(worker.run())
-    handle = await temporal_env.client.start_workflow(FactoryWorkflow.run, params, id=f"{workflow_id('SE', params.date)}-{task_queue}",
-                                                      task_queue=task_queue)
+    handle = await temporal_env.client.start_workflow(
+        FactoryWorkflow.run, params, id=f"{workflow_id('SE', params.date)}-{task_queue}", task_queue=task_queue)
     while len(list(library.items(run_id))) < 1:
         await asyncio.sleep(0.1)
     await worker.shutdown()  # the crash: the worker goes away with the batch half done

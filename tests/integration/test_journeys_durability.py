@@ -48,8 +48,9 @@ async def test_worker_killed_mid_journey_resumes_without_a_duplicate_send(
     fakes = FakeJourneyServices()
     fakes.add_customer("u1")
     # The first send reaches forwarding but its answer is lost, as when a worker dies mid-call.
-    fakes.lose_result_once.add(os.environ.get("LOSE", "hello"))
-    async with fakes.worker(env.client, task_queue):
+    fakes.lose_result_once.add("hello")
+    # No workflow cache: the dead worker's sticky queue would otherwise hold the next task until it times out.
+    async with fakes.worker(env.client, task_queue, max_cached_workflows=0):
         handle = await start_journey(env.client, _spec("hero"), "u1", task_queue)
         for _ in range(200):
             if (await handle.query("state"))["step"] == "pause":

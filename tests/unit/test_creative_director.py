@@ -54,8 +54,8 @@ def test_lookalike_mark_is_rejected(director: CreativeDirector, mark_id: str) ->
     assert a.verdict == "reject" and any(mark_id in r for r in a.legal.reasons), a.legal
 
 
-@pytest.mark.parametrize("body", ["Guaranteed approval on every order", "Approval is guaranteed, no credit checks at all",
-                                  "Risk-free shopping for everyone"])
+@pytest.mark.parametrize("body", ["Guaranteed approval on every order",
+                                  "Approval is guaranteed, no credit checks at all", "Risk-free shopping for everyone"])
 def test_banned_claims_exact_and_by_meaning_never_pass(director: CreativeDirector, body: str) -> None:
     copy = replace(_clean(), body=body)
     a = director.assess(_banner(copy), TP, copy, "SE")

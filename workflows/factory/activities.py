@@ -105,6 +105,9 @@ class FactoryActivities:
     @activity.defn(name=SHEET_ACTIVITY)
     async def draw_contact_sheet(self, params: FactoryInput) -> str:
         """One PNG grid of the run's banners (one language per touchpoint row) for people to look at."""
+        return await asyncio.to_thread(self._sheet, params)
+
+    def _sheet(self, params: FactoryInput) -> str:
         run_id = f"{params.market}-{params.date}"
         cells: list[tuple[bytes, str, str]] = []
         for record in self.library.items(run_id):
@@ -113,7 +116,7 @@ class FactoryActivities:
                 if a["kind"] == "banner" and a["language"] == lang:
                     label = f"{record['category'].split('/')[-1]} {a['touchpoint']} {lang}"
                     cells.append((Path(a["uri"]).read_bytes(), label, a["assessment"]["verdict"]))
-        sheet = await asyncio.to_thread(contact_sheet, cells, f"{params.market} {params.date}")
+        sheet = contact_sheet(cells, f"{params.market} {params.date}")
         path = self.library.root / "sheets" / f"{run_id}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         sheet.save(path)

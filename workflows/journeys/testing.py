@@ -119,10 +119,11 @@ class FakeJourneyServices:
         return [r for r in self.deliveries.values() if wanted is None or r.profile_id == wanted]
 
     @asynccontextmanager
-    async def worker(self, client: Client, task_queue: str, extra: list[Any] | None = None) -> AsyncIterator[Worker]:
-        """A worker on ``task_queue`` with the journey workflows and these fakes."""
+    async def worker(self, client: Client, task_queue: str, extra: list[Any] | None = None,
+                     **options: Any) -> AsyncIterator[Worker]:
+        """A worker on ``task_queue`` with the journey workflows and these fakes (``options`` go to Worker)."""
         async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS,
-                          activities=self.activities() + (extra or [])) as worker:
+                          activities=self.activities() + (extra or []), **options) as worker:
             yield worker
 
 
