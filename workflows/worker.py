@@ -28,6 +28,7 @@ log = logging.getLogger("loom.worker")
 QUEUES = {
     "loom-platform": "workflows.platform",
     "loom-privacy": "workflows.privacy",
+    "loom-factory": "workflows.factory",
 }
 
 

@@ -177,12 +177,12 @@ DASHBOARDS = [
         description="Nightly creative factory output per market and creative-director verdicts.",
         panels=[
             Panel("Assets per hour by verdict", "short", {
-                "{{verdict}}": "sum by (verdict) (increase(loom_factory_assets_total[1h]))"}),
+                "{{verdict}}": "sum by (verdict) (increase(loom_creative_factory_assets_total[1h]))"}),
             Panel("Assets in the last 24h by market", "short", {
-                "{{market}}": "sum by (market) (increase(loom_factory_assets_total[24h]))"}),
+                "{{market}}": "sum by (market) (increase(loom_creative_factory_assets_total[24h]))"}),
             Panel("Rejected share by market", "percentunit", {
-                "{{market}}": 'sum by (market) (increase(loom_factory_assets_total{verdict="rejected"}[24h]))'
-                              " / sum by (market) (increase(loom_factory_assets_total[24h]))"}),
+                "{{market}}": 'sum by (market) (increase(loom_creative_factory_assets_total{verdict="reject"}[24h]))'
+                              " / sum by (market) (increase(loom_creative_factory_assets_total[24h]))"}),
             Panel("Creative service p99 latency", "s", {
                 "p99": 'histogram_quantile(0.99, sum by (le) (rate(loom_grpc_server_request_duration_seconds_bucket'
                        '{service="creative"}[$__rate_interval])))'}),

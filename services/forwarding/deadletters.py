@@ -46,7 +46,7 @@ class DeadLetterBox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def list(self, f: pb.DeadLetterFilter, offset: int, limit: int) -> tuple[list[tuple[Any, Any]], int]:
+    async def search(self, f: pb.DeadLetterFilter, offset: int, limit: int) -> tuple[list[tuple[Any, Any]], int]:
         """Dead letters (open, replayed and discarded ones: the history) with their deliveries, oldest first."""
         where = and_(True, *conditions(f, open_only=False))
         async with self.db.connect() as conn:

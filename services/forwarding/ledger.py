@@ -35,7 +35,7 @@ class DeliveryLedger:
             raise NotFound(f"no delivery {'with id ' + delivery_id if delivery_id else 'with key ' + idempotency_key}")
         return row
 
-    async def list(self, request: pb.ListDeliveriesRequest, offset: int, limit: int) -> tuple[list[Any], int]:
+    async def search(self, request: pb.ListDeliveriesRequest, offset: int, limit: int) -> tuple[list[Any], int]:
         """Deliveries matching the request's filters, newest first."""
         where: list[ColumnElement[bool]] = []
         if request.destination_id:

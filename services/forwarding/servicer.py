@@ -119,14 +119,14 @@ class ForwardingServicer(pb_grpc.ForwardingServiceServicer):
     async def ListDeliveries(self, request: pb.ListDeliveriesRequest, context: grpc.aio.ServicerContext
                              ) -> pb.ListDeliveriesResponse:
         offset, size = convert.page(request.page)
-        rows, total = await self.ledger.list(request, offset, size)
+        rows, total = await self.ledger.search(request, offset, size)
         return pb.ListDeliveriesResponse(deliveries=[convert.delivery(r) for r in rows],
                                          page=convert.page_info(offset, size, total))
 
     async def ListDeadLetters(self, request: pb.ListDeadLettersRequest, context: grpc.aio.ServicerContext
                               ) -> pb.ListDeadLettersResponse:
         offset, size = convert.page(request.page)
-        rows, total = await self.box.list(request.filter, offset, size)
+        rows, total = await self.box.search(request.filter, offset, size)
         return pb.ListDeadLettersResponse(dead_letters=[convert.dead_letter(d, r) for d, r in rows],
                                           page=convert.page_info(offset, size, total))
 

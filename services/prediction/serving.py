@@ -12,7 +12,9 @@ from prometheus_client import Histogram
 
 from services.common.errors import Unavailable
 
-SERVE_SECONDS = Histogram("loom_prediction_serve_request_seconds", "Round trip to Ray Serve per scoring call",
+# Declared in infra/telemetry/metrics.yaml; dashboards and alerts read it per model.
+SCORE_LATENCY = Histogram("loom_model_score_latency_seconds",
+                          "Online scoring latency per model, Ray Serve round trip included", ["model"],
                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 
 
@@ -35,7 +37,7 @@ class ServeClient:
         except httpx.HTTPError as exc:
             raise Unavailable(f"Ray Serve at {self._url} is unreachable: {exc}", retry_after_s=1.0) from exc
         finally:
-            SERVE_SECONDS.observe(time.perf_counter() - start)
+            SCORE_LATENCY.labels(model).observe(time.perf_counter() - start)
         if response.status_code != 200:
             raise Unavailable(f"Ray Serve answered HTTP {response.status_code}: {response.text[:200]}")
         return response.json()

@@ -7,7 +7,7 @@ import json
 import platform
 import sys
 
-from tests.bench import consent, ingestion
+from tests.bench import consent, creative, ingestion
 
 
 def main() -> int:
@@ -16,6 +16,7 @@ def main() -> int:
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
         "ingestion": asyncio.run(ingestion.run()),
         "consent": asyncio.run(consent.run()),
+        "creative": asyncio.run(creative.run()),
     }
     json.dump(results, sys.stdout, indent=2)
     print()

@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 import pytest
 
+from loom.common.v1 import common_pb2
 from loom.forwarding.v1 import forwarding_pb2 as fpb
 from loom.forwarding.v1 import forwarding_pb2_grpc
 from services.common.bus import EventBus
@@ -212,3 +213,35 @@ async def test_invalid_destination_is_rejected_with_field_violations(stack: Serv
     fields = {v.field for v in field_violations(caught.value)}
     assert {"destination.destination_id", "destination.webhook.url", "destination.required_purposes",
             "destination.mapping.filter", "destination.mapping.fields['to']"} <= fields
+
+
+async def test_delete_dead_letters_the_queue_and_erasure_removes_the_person(stack: ServiceStack,
+                                                                            sink: HttpSink) -> None:
+    stub, bus = await start(stack)
+    try:
+        await put(stub, webhook("gone", sink.url + "/hook"))
+        await stub.PauseDestination(fpb.PauseDestinationRequest(destination_id="gone", reason="migrating"))
+        await publish_events(bus, [make_event("z1", "dora"), make_event("z2", "dora"), make_event("z3", "eve")])
+        for _ in range(50):
+            if (await stub.GetDestination(fpb.GetDestinationRequest(destination_id="gone"))).queued == 3:
+                break
+            await asyncio.sleep(0.1)
+        deleted = await stub.DeleteDestination(fpb.DeleteDestinationRequest(destination_id="gone"))
+        assert deleted.dead_lettered == 3
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.GetDestination(fpb.GetDestinationRequest(destination_id="gone"))
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+        replay = await stub.ReplayDeadLetters(fpb.ReplayDeadLettersRequest(
+            filter=fpb.DeadLetterFilter(destination_id="gone"), replay_id="too-late"))
+        assert (replay.replayed_count, replay.skipped_count) == (0, 3)  # the destination is gone
+
+        subject = common_pb2.DataSubjectRef(identifiers=[common_pb2.Identifier(type="profile_id", value="dora")])
+        exported = await stub.ExportPerson(fpb.ExportPersonRequest(subject=subject))
+        assert {d.message_id for d in exported.deliveries} == {"z1", "z2"} and len(exported.dead_letters) == 2
+        erased = await stub.ErasePerson(fpb.ErasePersonRequest(subject=subject))
+        assert erased.receipts[0].items_erased == 4
+        again = await stub.ExportPerson(fpb.ExportPersonRequest(subject=subject))
+        assert not again.deliveries and not again.dead_letters
+        assert not sink.requests
+    finally:
+        await bus.close()

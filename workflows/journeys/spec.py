@@ -259,18 +259,19 @@ def _parse_step(raw: Any, i: int, following: str | None, c: _Checker) -> Step | 
     return step
 
 
-def _check_graph(spec: JourneySpec, c: _Checker) -> None:
+def _check_graph(spec: JourneySpec, c: _Checker, where: list[int]) -> None:
+    """Checks step references; ``where`` holds each parsed step's index in the document, for the paths."""
     ids = [s.id for s in spec.steps]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         c.add("steps", f"step id {dup!r} is used more than once")
     known = set(ids)
-    for i, step in enumerate(spec.steps):
+    for i, step in zip(where, spec.steps, strict=True):
         for target in step.successors():
             if target is not None and target not in known:
                 c.add(f"steps[{i}]", f"refers to unknown step {target!r}")
     # Journeys are acyclic: a loop would grow a customer's history without bound.
-    position = {s.id: i for i, s in enumerate(spec.steps)}
-    for i, step in enumerate(spec.steps):
+    position = {s.id: i for i, s in zip(where, spec.steps, strict=True)}
+    for i, step in zip(where, spec.steps, strict=True):
         for target in step.successors():
             if target in position and position[target] <= i:
                 c.add(f"steps[{i}]", f"goes back to {target!r}; steps may only lead forward")
@@ -337,17 +338,19 @@ def parse_spec(raw: Any) -> JourneySpec:
         c.add("steps", "must be a non-empty list")
         steps = []
     ids = [s.get("id") if isinstance(s, dict) else None for s in steps]
+    where: list[int] = []
     for i, item in enumerate(steps):
         following = ids[i + 1] if i + 1 < len(ids) else None
         step = _parse_step(item, i, following, c)
         if step is not None:
             spec.steps.append(step)
+            where.append(i)
     if spec.mode == "broadcast":
         if not spec.entry_audience:
             c.add("entry.audience", "a broadcast journey sends to an audience")
         if [s.type for s in spec.steps] != ["send"]:
             c.add("steps", "a broadcast journey has exactly one send step (it runs in batches, not per customer)")
-    _check_graph(spec, c)
+    _check_graph(spec, c, where)
     if c.problems:
         raise SpecError(c.problems)
     return spec

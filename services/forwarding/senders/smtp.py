@@ -14,7 +14,7 @@ import smtplib
 from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -42,7 +42,8 @@ def build_message(item: Outbound, from_address: str, reply_to: str, image: bytes
         return msg
     cid = make_msgid(domain="loom")
     msg.add_alternative(f'{html}<img src="cid:{cid[1:-1]}" alt="">', subtype="html")
-    html_part = msg.get_payload()[1]  # type: ignore[index]  # the alternative just added
+    parts = cast(list[EmailMessage], msg.get_payload())
+    html_part = parts[1]  # the alternative just added
     html_part.add_related(image, maintype="image", subtype=str(p.get("image_type", "png")), cid=cid)
     return msg
 
