@@ -131,6 +131,13 @@ DASHBOARDS = [
             Panel("Top violating events", "short", {
                 "{{source}} {{event}}": "topk(10, sum by (source, event) "
                                         "(increase(loom_ingestion_violations_total[1h])))"}),
+            Panel("Rate-limited batches by source", "short", {
+                "{{source}}": "sum by (source) (rate(loom_ingestion_rate_limited_total[$__rate_interval]))"}),
+            Panel("Quarantine replays by outcome", "short", {
+                "{{outcome}}": "sum by (outcome) (increase(loom_ingestion_replayed_total[1h]))"}),
+            Panel("Archived events per second and archiver lag", "short", {
+                "archived": "sum(rate(loom_ingestion_archived_events_total[$__rate_interval]))",
+                "archiver lag": 'max(loom_bus_consumer_pending{consumer="ingestion-archiver"})'}),
             Panel("Identity merges by outcome", "short", {
                 "{{outcome}}": "sum by (outcome) (rate(loom_identity_merges_total[$__rate_interval]))"}),
             Panel("Profiles", "short", {"profiles": "max(loom_identity_profiles_total)"}),

@@ -1,11 +1,13 @@
-"""Prometheus metrics of the forwarding service, per destination."""
+"""Prometheus metrics of the forwarding service, per destination (declared in infra/telemetry/metrics.yaml)."""
 
 from prometheus_client import Counter, Gauge, Histogram
 
-DELIVERED = Counter("loom_forwarding_delivered_total", "Deliveries the destination accepted.", ["destination"])
-RETRIED = Counter("loom_forwarding_retried_total", "Failed attempts that will be retried.", ["destination"])
-DEAD_LETTERED = Counter("loom_forwarding_dead_lettered_total", "Deliveries moved to dead letters.",
-                        ["destination", "permanent"])
+# Outcomes: "delivered"; "failed" (an attempt failed and will be retried); "dead_lettered" (permanent error or
+# retries spent). The alert on failed / all relies on these three only.
+DELIVERIES = Counter("loom_forwarding_deliveries", "Deliveries to destinations, by outcome.",
+                     ["destination", "outcome"])
+DEAD_LETTERS = Gauge("loom_forwarding_dead_letters", "Messages parked in a destination's dead-letter queue.",
+                     ["destination"])
 FILTERED = Counter("loom_forwarding_filtered_total", "Events the destination's filter did not take.",
                    ["destination"])
 LATENCY = Histogram("loom_forwarding_delivery_latency_seconds",
@@ -15,3 +17,19 @@ LATENCY = Histogram("loom_forwarding_delivery_latency_seconds",
 QUEUED = Gauge("loom_forwarding_queued", "Deliveries waiting in the durable queue.", ["destination"])
 CIRCUIT_OPEN = Gauge("loom_forwarding_circuit_open", "1 while the destination's circuit breaker is open.",
                      ["destination"])
+
+
+def delivered(destination: str, count: int) -> None:
+    """Counts deliveries the destination accepted."""
+    DELIVERIES.labels(destination, "delivered").inc(count)
+
+
+def failed(destination: str, count: int) -> None:
+    """Counts failed attempts that will be retried."""
+    DELIVERIES.labels(destination, "failed").inc(count)
+
+
+def dead_lettered(destination: str, count: int) -> None:
+    """Counts deliveries moved to dead letters."""
+    DELIVERIES.labels(destination, "dead_lettered").inc(count)
+    DEAD_LETTERS.labels(destination).inc(count)

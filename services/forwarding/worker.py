@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from services.forwarding.store import DestinationStore, new_delivery, now_utc
 
 log = logging.getLogger("loom.forwarding")
 QUEUE_POLL_S = 1.0
+GAUGE_REFRESH_S = 5.0
 
 
 def _events(rows: Sequence[dict[str, Any]]) -> int:
@@ -163,11 +165,11 @@ class DestinationWorker:
             self.breaker.success()  # the peer answered; it is the request that is wrong
             await self.store.dead_letter(self._rows(outbound, attempts=1, result=result), result.error, True,
                                          result.code)
-            m.DEAD_LETTERED.labels(self.id, "true").inc(len(chunk))
+            m.dead_lettered(self.id, len(chunk))
         else:
             self.breaker.failure()
             await self._enqueue_rows(self._rows(outbound, attempts=1, result=result))
-            m.RETRIED.labels(self.id).inc(len(chunk))
+            m.failed(self.id, len(chunk))
 
     def _rows(self, items: Sequence[Outbound], *, attempts: int = 0, result: SendResult | None = None,
               ) -> list[dict[str, Any]]:
@@ -192,7 +194,7 @@ class DestinationWorker:
 
     def _delivered(self, count: int, stamps: Sequence[float]) -> None:
         self.breaker.success()
-        m.DELIVERED.labels(self.id).inc(count)
+        m.delivered(self.id, count)
         now = now_utc().timestamp()
         histogram = m.LATENCY.labels(self.id)
         # Events of one bus message share its timestamp: one observation per message keeps the hot path cheap.
@@ -203,8 +205,14 @@ class DestinationWorker:
     # The durable queue
 
     async def _queue_loop(self) -> None:
+        refreshed = 0.0
         while not self._stopping:
             try:
+                if time.monotonic() - refreshed > GAUGE_REFRESH_S:
+                    # Replays, discards and deletes elsewhere change the count: read the truth periodically.
+                    queued, dead = await self.store.count(self.id)
+                    m.DEAD_LETTERS.labels(self.id).set(dead)
+                    refreshed = time.monotonic()
                 progressed = await self.drain_once()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the loop; the rows stay queued
                 log.exception("destination %s: queue pass failed", self.id)
@@ -255,7 +263,7 @@ class DestinationWorker:
         elif result.permanent:
             self.breaker.success()
             await self.store.dead_letter(due, result.error, True, result.code)
-            m.DEAD_LETTERED.labels(self.id, "true").inc(len(due))
+            m.dead_lettered(self.id, len(due))
             self.queued = max(0, self.queued - _events(due))
         else:
             self.breaker.failure()
@@ -278,9 +286,9 @@ class DestinationWorker:
                 retry.append(row)
         if retry:
             await self.store.retry_later(retry)
-            m.RETRIED.labels(self.id).inc(len(retry))
+            m.failed(self.id, len(retry))
         if give_up:
             await self.store.dead_letter(give_up, f"gave up after {give_up[0]['attempts']} attempts: {result.error}",
                                          False, result.code)
-            m.DEAD_LETTERED.labels(self.id, "false").inc(len(give_up))
+            m.dead_lettered(self.id, len(give_up))
             self.queued = max(0, self.queued - _events(give_up))
