@@ -14,7 +14,7 @@ from ml.models.common import MLP
 from ml.models.send_time import SendTimeModel
 from ml.models.timing import TimingModel
 from ml.models.value import ValueModel
-from ml.timing_eval import TimingInputs, pair_rows, synthetic_timing_inputs
+from ml.timing_eval import TimingInputs, pair_rows, timing_inputs
 
 
 class Servable:
@@ -64,13 +64,7 @@ class Servable:
 
     def _timing(self, features: np.ndarray) -> list[dict[str, Any]]:
         rows = len(features)
-        empty = np.zeros((rows, len(CATEGORIES)), dtype=np.float32)
-        from ml.datasets import Dataset
-        from ml.features import FeatureFrame
-
-        frame = FeatureFrame([str(i) for i in range(rows)], features, 0)
-        data = Dataset(frame, {"timing_days": empty, "timing_observed": empty.astype(bool)}, None, 0, None)  # type: ignore[arg-type]  # no labels at serving time
-        inputs: TimingInputs = synthetic_timing_inputs(data)
+        inputs = timing_inputs(features)
         out: list[dict[str, Any]] = [{"status": "insufficient_data"} for _ in range(rows)]
         if not inputs.mask.any():
             return out
@@ -80,7 +74,8 @@ class Servable:
         only_main = np.zeros_like(inputs.mask)
         only_main[np.arange(rows), main] = inputs.mask[np.arange(rows), main]
         pairs, index = pair_rows(TimingInputs(inputs.x, inputs.days, inputs.observed, only_main, inputs.rfm))
-        dist = self.module.distribution(torch.from_numpy(pairs).to(self.device))  # type: ignore[operator]  # TimingModel
+        timing: TimingModel = self.module  # type: ignore[assignment]  # the kind says which module this is
+        dist = timing.distribution(torch.from_numpy(pairs).to(self.device))
         for j, (row, cat) in enumerate(index):
             values = {k: float(v[j, 0]) for k, v in dist.items()}
             out[row] = {"score": values["mode_days"], "category": CATEGORIES[cat], **values}

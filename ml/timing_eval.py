@@ -35,9 +35,11 @@ class TimingInputs:
     rfm: np.ndarray  # (rows, targets, 3)
 
 
-def synthetic_timing_inputs(data: Dataset) -> TimingInputs:
-    """Customer x category pairs with at least one earlier purchase in the category (repeat purchase)."""
-    x = data.frame.matrix
+def timing_inputs(x: np.ndarray, days: np.ndarray | None = None, observed: np.ndarray | None = None) -> TimingInputs:
+    """Customer x category pairs with at least one earlier purchase in the category (repeat purchase).
+
+    ``days``/``observed`` are the labels when training; at scoring time they are absent.
+    """
     orders = np.rint(np.expm1(x[:, _ORDERS]))[:, None] * x[:, _SHARE]
     count = np.rint(orders)
     mask = count >= 1
@@ -46,7 +48,14 @@ def synthetic_timing_inputs(data: Dataset) -> TimingInputs:
     big_t = np.repeat(x[:, _TENURE][:, None], len(CATEGORIES), axis=1)
     t_x = np.clip(big_t - x[:, _CAT_RECENCY], 0, None)
     rfm = np.stack([np.clip(count - 1, 0, None), np.where(count > 1, t_x, 0), big_t], axis=-1)
-    return TimingInputs(x, data.targets["timing_days"], data.targets["timing_observed"], mask, rfm)
+    empty = np.zeros(mask.shape, dtype=np.float32)
+    return TimingInputs(x, empty if days is None else days, empty.astype(bool) if observed is None else observed,
+                        mask, rfm)
+
+
+def dataset_timing_inputs(data: Dataset) -> TimingInputs:
+    """Timing inputs of a point-in-time dataset, with its per-category next-purchase labels."""
+    return timing_inputs(data.frame.matrix, data.targets["timing_days"], data.targets["timing_observed"])
 
 
 def pair_rows(inputs: TimingInputs) -> tuple[np.ndarray, np.ndarray]:

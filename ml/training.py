@@ -19,7 +19,7 @@ from ml.features import FEATURE_DESCRIPTIONS, FEATURE_NAMES, History, ProfilingA
 from ml.models.classifier import RFM, evaluate_classifier, train_classifier
 from ml.models.send_time import evaluate_send_time, fit_send_time
 from ml.models.value import evaluate_value, fit_value
-from ml.timing_eval import evaluate_timing, synthetic_timing_inputs
+from ml.timing_eval import dataset_timing_inputs, evaluate_timing
 
 KINDS = ("propensity", "churn", "expected_value", "repeat_purchase_timing", "send_time")
 BASELINES = {
@@ -88,7 +88,7 @@ def train(req: TrainingRequest, histories: dict[str, History], profiling_allowed
         metrics = evaluate_value(model, x[test_idx], revenue[test_idx], horizon)
         state = model.state_dict()
     elif req.kind == "repeat_purchase_timing":
-        report = evaluate_timing(synthetic_timing_inputs(data), horizon, epochs=req.epochs, seed=req.seed,
+        report = evaluate_timing(dataset_timing_inputs(data), horizon, epochs=req.epochs, seed=req.seed,
                                  hidden=req.hidden)
         metrics, state = report["metrics"], report["model"].state_dict()
         config["n_in"] = report["model"].body.net[0].in_features

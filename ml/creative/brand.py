@@ -104,7 +104,12 @@ def load_brand_kit(root: Path | None = None) -> BrandKit:
 def load_markets(root: Path | None = None) -> dict[str, Market]:
     """Markets with their time zones and languages."""
     raw = _load("occasions.yaml", root)["markets"]
-    return {code: Market(code, m["time_zone"], tuple(m["languages"])) for code, m in raw.items()}
+    return {_code(code): Market(_code(code), m["time_zone"], tuple(m["languages"])) for code, m in raw.items()}
+
+
+def _code(key: object) -> str:
+    """A market code as written: YAML 1.1 reads an unquoted NO (Norway) as false."""
+    return "NO" if key is False else str(key)
 
 
 @lru_cache(maxsize=4)

@@ -7,6 +7,7 @@ missing file, and a record's presence is what makes producing an item idempotent
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -39,6 +40,14 @@ class CreativeLibrary:
             os.fsync(f.fileno())
         os.replace(tmp, path)
 
+    def put_blob(self, data: bytes, mime: str) -> tuple[str, Path]:
+        """Stores bytes under their SHA-256 (once); returns the hash and the path."""
+        content_hash = hashlib.sha256(data).hexdigest()
+        path = self.blob_path(content_hash, mime)
+        if not path.exists():
+            self._write_atomic(path, data)
+        return content_hash, path
+
     def item_path(self, run_id: str, item_id: str) -> Path:
         """Record of one produced item."""
         return self.root / "runs" / run_id / f"{item_id}.json"
@@ -58,7 +67,7 @@ class CreativeLibrary:
             verdict = (p.assessment or {}).get("verdict", "")
             state = {"pass": "approved", "needs_review": "needs_review", "reject": "rejected"}.get(verdict, "draft")
             assets.append({
-                "asset_id": f"{item_id}-{p.touchpoint}-{p.language or 'none'}", "kind": p.kind, "state": state,
+                "asset_id": f"{run_id}-{item_id}-{p.touchpoint}-{p.language or 'none'}", "kind": p.kind, "state": state,
                 "touchpoint": p.touchpoint, "language": p.language, "content_hash": p.content_hash,
                 "uri": str(path), "mime_type": p.mime, "width": p.width, "height": p.height,
                 "copy": asdict(p.copy) if p.copy else None, "assessment": p.assessment, "lineage": p.lineage,

@@ -111,7 +111,12 @@ class Factory:
                 rendered = self.renderer.render(bases[rtl], brief.theme, tp, copies[lang])
                 assessment = self.director.assess(rendered, tp, copies[lang], brief.market)
                 steps = [*frame.steps, f"resize:{tp.width}x{tp.height}", f"text:{lang}"]
+                # Where text, logo and button landed: the creative director needs it to re-assess stored bytes.
+                layout = {"text_boxes": [list(b) for b in rendered.text_boxes], "text_color": list(rendered.text_color),
+                          "logo_box": list(rendered.logo_box) if rendered.logo_box else None,
+                          "button_box": list(rendered.button_box) if rendered.button_box else None}
                 out.append(Produced("banner", name, lang, encode(rendered.image, tp.mime), tp.mime, tp.width,
                                     tp.height, copies[lang], to_dict(assessment),
-                                    {**lineage, "steps": steps, "parent_hash": master.content_hash}))
+                                    {**lineage, "steps": steps, "parent_hash": master.content_hash,
+                                     "theme": brief.theme, "layout": layout}))
         return out

@@ -35,6 +35,9 @@ class Standardiser:
 class MLP(nn.Module):
     """A small feed-forward network with a standardising input layer."""
 
+    mean: torch.Tensor
+    scale: torch.Tensor
+
     def __init__(self, n_in: int, n_out: int = 1, hidden: int = 64, depth: int = 2, dropout: float = 0.2) -> None:
         super().__init__()
         layers: list[nn.Module] = []

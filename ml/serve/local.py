@@ -6,6 +6,7 @@ the serve config (``max_ongoing_requests``, actor resources) except what a small
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +30,16 @@ def start(registry_dir: Path, port: int, *, num_cpus: int = 2, replicas: int = 1
     from ml.serve.prediction import Scorer
 
     if not ray.is_initialized():
-        ray.init(num_cpus=num_cpus, include_dashboard=False, logging_level="WARNING", log_to_driver=False)
+        ray.init(num_cpus=num_cpus, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     serve.start(http_options={"host": "127.0.0.1", "port": port})
     options = scorer_options()
     actor = dict(options.get("ray_actor_options", {}))
     # One replica per CPU at most here; autoscaling is a cluster concern and is left to the serve config.
     actor["num_cpus"] = min(float(actor.get("num_cpus", 1)), num_cpus / max(replicas, 1))
-    deployment = Scorer.options(num_replicas=replicas, max_ongoing_requests=options["max_ongoing_requests"],
-                                ray_actor_options=actor,
-                                user_config={"registry_dir": str(registry_dir), "device": "auto",
-                                             "refresh_s": refresh_s})
+    deployment = Scorer.options(  # type: ignore[attr-defined]  # @serve.deployment makes it a Deployment
+        num_replicas=replicas, max_ongoing_requests=options["max_ongoing_requests"], ray_actor_options=actor,
+        user_config={"registry_dir": str(registry_dir), "device": "auto", "refresh_s": refresh_s},
+    )
     serve.run(deployment.bind(str(registry_dir)), name="prediction", route_prefix="/prediction")
     return f"http://127.0.0.1:{port}/prediction"
 

@@ -123,7 +123,7 @@ def _matrix(value: Any, cols: int) -> Any:
 
 def build_app(args: dict[str, str]) -> Any:
     """Application builder for ``serve run ml.serve.prediction:build_app registry_dir=...``."""
-    return Scorer.bind(**args)
+    return Scorer.bind(**args)  # type: ignore[attr-defined]  # @serve.deployment makes it a Deployment
 
 
-app = Scorer.bind()
+app = Scorer.bind()  # type: ignore[attr-defined]  # @serve.deployment makes it a Deployment

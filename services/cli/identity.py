@@ -184,7 +184,13 @@ def apply_audiences(path: Path, addr: str = AddrOption, token: str = TokenOption
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
         raise typer.Exit(code=1) from None
     for item in items:
-        stored = call_identity(addr, token, lambda s, a=item: s.PutAudience(pb.PutAudienceRequest(audience=a)))
+        request = pb.PutAudienceRequest(audience=item)
+
+        async def put(stub: pb_grpc.IdentityServiceStub, r: pb.PutAudienceRequest = request
+                      ) -> pb.PutAudienceResponse:
+            return await stub.PutAudience(r)
+
+        stored = call_identity(addr, token, put)
         typer.echo(f"{stored.audience.audience_id}: revision {stored.audience.revision}, "
                    f"{stored.audience.size} members")
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from infra.local.config import SERVICES
 from infra.local.health import Check, check_env
 from infra.local.procs import pid_alive
-from services.cli import consent, dsr, factory, plans, quarantine, stack
+from services.cli import consent, dsr, factory, identity, plans, quarantine, stack
 from services.cli.context import client_env, loom_home
 
 app = typer.Typer(name="loom", help="Operate a Loom deployment.", no_args_is_help=True)
@@ -26,6 +26,8 @@ app.add_typer(quarantine.app, name="quarantine")
 app.add_typer(consent.app, name="consent")
 app.add_typer(dsr.app, name="dsr")
 app.add_typer(factory.app, name="factory")
+app.add_typer(identity.profiles, name="profiles")
+app.add_typer(identity.audiences, name="audiences")
 
 
 def _worker_check(home: Path) -> Check | None:

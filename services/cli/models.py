@@ -68,7 +68,10 @@ def train(
 ) -> None:
     """Starts a training workflow; the version becomes a candidate (or rejected) when it finishes."""
     target = struct_pb2.Struct()
-    target.update({k: v for k, v in {"category": category, "horizon_days": horizon_days}.items() if v})
+    if category:
+        target["category"] = category
+    if horizon_days:
+        target["horizon_days"] = horizon_days
     hyper = struct_pb2.Struct()
     hyper.update({"epochs": epochs})
     request = pb.TrainModelRequest(name=name, kind=_choice(kind, KINDS, "--kind"), target=target,

@@ -1,0 +1,1 @@
+"""Forwarding: destinations, per-destination delivery from the event stream, journey messages, dead letters."""

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from loom.forwarding.v1 import forwarding_pb2_grpc as pb_grpc
 from services.common.bus import EventBus
 from services.common.config import DataServiceConfig, positive, setting
+from services.common.consent import ConsentChecker
 from services.common.migrate import migrate
 from services.common.server import Registration, ServiceApp
 from services.common.storage import Database
-from services.forwarding.consent import ConsentFilter, PurposeChecker
+from services.forwarding.consent import ConsentFilter, ConsentServiceChecker, PurposeChecker
 from services.forwarding.deadletters import DeadLetterBox
 from services.forwarding.ledger import DeliveryLedger
 from services.forwarding.messages import IdentityDirectory, MessageDesk, NoDirectory, ProfileDirectory
@@ -34,6 +35,7 @@ class ForwardingConfig(DataServiceConfig):
     metrics_port: int = setting(9106, help="/metrics port")
     db_url: str = setting("sqlite+aiosqlite:///.loom/data/forwarding.db", help="database URL")
     identity_addr: str = setting("", help="identity service address for recipient traits; empty: none")
+    consent_addr: str = setting("", help="consent service address; empty: only event snapshots grant consent")
     consumer_batch: int = setting(256, help="bus messages per consumer fetch", check=positive)
     ack_wait_s: float = setting(30.0, help="seconds a fetched bus message may stay unacked before redelivery; "
                                 "longer than a destination's request timeout", check=positive)
@@ -44,13 +46,17 @@ class ForwardingConfig(DataServiceConfig):
 async def build(config: ForwardingConfig, checker: PurposeChecker | None = None) -> ServiceApp:
     """Connects storage and the bus and starts a worker per stored destination.
 
-    ``checker`` answers consent for what event snapshots do not cover and for journey messages; without one
-    the consent filter denies (fail closed).
+    ``checker`` answers consent for what event snapshots do not cover and for journey messages; by default
+    the consent service at LOOM_CONSENT_ADDR answers, and with neither the consent filter denies (fail closed).
     """
     await migrate(config.db_url, "forwarding")
     db = Database.from_url(config.db_url, application_name="loom-forwarding")
     bus = await EventBus.connect(config.nats_url, name="loom-forwarding", prefix=config.bus_prefix)
     await bus.ensure_streams()
+    consent_client: ConsentChecker | None = None
+    if checker is None and config.consent_addr:
+        consent_client = await ConsentChecker.connect(config.consent_addr, config.service_token, bus)
+        checker = ConsentServiceChecker(consent_client)
     consent = ConsentFilter(checker)
     store = DestinationStore(db)
     registry = WorkerRegistry(bus, store, consent, batch=config.consumer_batch, ack_wait=config.ack_wait_s)
@@ -82,6 +88,8 @@ async def build(config: ForwardingConfig, checker: PurposeChecker | None = None)
         return stop
 
     async def close() -> None:
+        if consent_client is not None:
+            await consent_client.close()
         if isinstance(directory, IdentityDirectory):
             await directory.close()
         await bus.close()

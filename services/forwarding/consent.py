@@ -4,8 +4,8 @@ It fails closed. Bus events carry the consent snapshot ingestion took at event t
 purpose granted there passes, a purpose refused there is refused. A purpose the snapshot does not mention,
 and every journey message, is decided by a `PurposeChecker`. With none configured the answer is "no".
 
-The consent service's client (``services.common.consent.ConsentChecker``) plugs in as the checker: it has the
-same ``allowed`` coroutine, so ``build`` passes it to `ConsentFilter` once that module exists.
+The consent service's client (``services.common.consent.ConsentChecker``) plugs in through
+`ConsentServiceChecker`; ``build`` connects it when LOOM_CONSENT_ADDR is set.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from typing import Protocol
 
 from prometheus_client import Counter
 
+from services.common.consent import ConsentChecker
+
+# (type, value) pairs naming a person, e.g. ("user_id", "u1"), ("email", "ann@example.com").
+Identifiers = Sequence[tuple[str, str]]
+
 CONSENT_DENIED = Counter("loom_forwarding_consent_denied_total",
                          "Deliveries withheld because consent was not given, by destination.", ["destination"])
 
@@ -22,7 +27,7 @@ CONSENT_DENIED = Counter("loom_forwarding_consent_denied_total",
 class PurposeChecker(Protocol):
     """Answers whether a person allows processing for every one of some purposes."""
 
-    async def allowed(self, profile_id: str, purposes: Sequence[str]) -> bool:
+    async def allowed(self, identifiers: Identifiers, purposes: Sequence[str]) -> bool:
         """True only when the person allows every purpose; must answer False when it cannot tell."""
         ...
 
@@ -30,20 +35,33 @@ class PurposeChecker(Protocol):
 class DenyAll:
     """The checker used when none is configured: fail closed, so nothing unconfirmed is ever sent."""
 
-    async def allowed(self, profile_id: str, purposes: Sequence[str]) -> bool:
+    async def allowed(self, identifiers: Identifiers, purposes: Sequence[str]) -> bool:
         """Always False."""
         return False
 
 
 class StaticPurposes:
-    """Purposes granted per profile, held in memory: for local runs and tests where consent is fixed data."""
+    """Purposes granted per identifier value, held in memory: for local runs and tests where consent is fixed."""
 
     def __init__(self, grants: Mapping[str, Sequence[str]]) -> None:
-        self.grants = {profile: frozenset(purposes) for profile, purposes in grants.items()}
+        self.grants = {value: frozenset(purposes) for value, purposes in grants.items()}
 
-    async def allowed(self, profile_id: str, purposes: Sequence[str]) -> bool:
-        """True when every purpose is granted to the profile."""
-        return set(purposes) <= self.grants.get(profile_id, frozenset())
+    async def allowed(self, identifiers: Identifiers, purposes: Sequence[str]) -> bool:
+        """True when one of the identifiers was granted every purpose."""
+        return any(set(purposes) <= self.grants.get(value, frozenset()) for _, value in identifiers)
+
+
+class ConsentServiceChecker:
+    """Answers from the consent service through the shared, fail-closed `ConsentChecker` (cached, bus-invalidated)."""
+
+    def __init__(self, checker: ConsentChecker) -> None:
+        self.checker = checker
+
+    async def allowed(self, identifiers: Identifiers, purposes: Sequence[str]) -> bool:
+        """True only when the consent service positively allows every purpose."""
+        if not identifiers:
+            return False
+        return (await self.checker.check(list(identifiers), purposes)).all_allowed
 
 
 class ConsentFilter:
@@ -52,7 +70,7 @@ class ConsentFilter:
     def __init__(self, checker: PurposeChecker | None = None) -> None:
         self.checker: PurposeChecker = checker or DenyAll()
 
-    async def event_allowed(self, destination: str, profile_id: str, snapshot: Mapping[str, bool],
+    async def event_allowed(self, destination: str, identifiers: Identifiers, snapshot: Mapping[str, bool],
                             purposes: Sequence[str]) -> bool:
         """Whether an event may go to the destination: the snapshot first, the checker for the rest."""
         if not purposes:
@@ -65,16 +83,16 @@ class ConsentFilter:
                 return False
             if granted is None:
                 unknown.append(purpose)
-        ok = not unknown or (bool(profile_id) and await self.checker.allowed(profile_id, unknown))
+        ok = not unknown or (bool(identifiers) and await self.checker.allowed(identifiers, unknown))
         if not ok:
             CONSENT_DENIED.labels(destination).inc()
         return ok
 
-    async def message_allowed(self, destination: str, profile_id: str, purposes: Sequence[str]) -> bool:
+    async def message_allowed(self, destination: str, identifiers: Identifiers, purposes: Sequence[str]) -> bool:
         """Whether a journey message may go out; always asks the checker."""
         if not purposes:
             return True
-        ok = await self.checker.allowed(profile_id, purposes)
+        ok = await self.checker.allowed(identifiers, purposes)
         if not ok:
             CONSENT_DENIED.labels(destination).inc()
         return ok

@@ -139,8 +139,10 @@ class MessageDesk:
         marketing = request.category != pb.MESSAGE_CATEGORY_TRANSACTIONAL
         now = now_utc()
         status, reason, deferred = pb.DELIVERY_STATUS_QUEUED, "", None
-        if marketing and not await self.consent.message_allowed(destination_id, request.profile_id,
-                                                                dest.required_purposes):
+        who = [("profile_id", request.profile_id)]
+        if address:
+            who.append((ADDRESS_TRAIT.get(request.channel, "address"), address))
+        if marketing and not await self.consent.message_allowed(destination_id, who, dest.required_purposes):
             status, reason = pb.DELIVERY_STATUS_SUPPRESSED_BY_CONSENT, "consent does not allow " + ", ".join(
                 dest.required_purposes)
         elif not address:

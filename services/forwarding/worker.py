@@ -26,6 +26,7 @@ from typing import Any
 from nats.aio.msg import Msg
 
 from loom.forwarding.v1 import forwarding_pb2 as pb
+from loom.ingestion.v1 import ingestion_pb2 as ingestion_pb
 from services.common.bus import EventBus
 from services.common.events import EVENTS_FILTER, decode_batches
 from services.forwarding import metrics as m
@@ -39,6 +40,16 @@ from services.forwarding.store import DestinationStore, new_delivery, now_utc
 log = logging.getLogger("loom.forwarding")
 QUEUE_POLL_S = 1.0
 GAUGE_REFRESH_S = 5.0
+
+
+def event_identifiers(event: ingestion_pb.Event) -> list[tuple[str, str]]:
+    """Who an event is about, for consent checks: user id, anonymous id and the identifiers it carries."""
+    found = [(i.type, i.value) for i in event.identifiers if i.value]
+    if event.user_id:
+        found.append(("user_id", event.user_id))
+    if event.anonymous_id:
+        found.append(("anonymous_id", event.anonymous_id))
+    return found
 
 
 def _events(rows: Sequence[dict[str, Any]]) -> int:
@@ -73,12 +84,16 @@ class DestinationWorker:
         self._consumer: Any = None
 
     async def start(self, bus: EventBus) -> None:
-        """Counts what waits in the queue, binds the durable consumer and starts the queue loop."""
+        """Counts what waits in the queue, binds the durable consumer and starts the queue loop.
+
+        The ack deadline outlasts a hanging request (twice the sender's timeout), so messages in hand are
+        not redelivered while their send is still pending.
+        """
         self.queued = await self.store.count_events(self.id)
         m.QUEUED.labels(self.id).set(self.queued)
         self._queue_task = asyncio.create_task(self._queue_loop(), name=f"forwarding-queue-{self.id}")
         self._consumer = await bus.consume(consumer_name(self.id), EVENTS_FILTER, self.handle, batch=self.batch,
-                                           ack_wait=self.ack_wait)
+                                           ack_wait=max(self.ack_wait, 2 * self.sender.timeout + 5))
 
     async def stop(self) -> None:
         """Stops consuming (finishing the batch in hand), stops the queue loop and closes the sender."""
@@ -118,7 +133,7 @@ class DestinationWorker:
                     m.FILTERED.labels(self.id).inc()
                     continue
                 profile = document["profile_key"]
-                if not await self.consent.event_allowed(self.id, profile, event.consent,
+                if not await self.consent.event_allowed(self.id, event_identifiers(event), event.consent,
                                                         dest.proto.required_purposes):
                     continue
                 key = f"{self.id}:{event.message_id}"
@@ -210,7 +225,7 @@ class DestinationWorker:
             try:
                 if time.monotonic() - refreshed > GAUGE_REFRESH_S:
                     # Replays, discards and deletes elsewhere change the count: read the truth periodically.
-                    queued, dead = await self.store.count(self.id)
+                    _, dead = await self.store.count(self.id)
                     m.DEAD_LETTERS.labels(self.id).set(dead)
                     refreshed = time.monotonic()
                 progressed = await self.drain_once()

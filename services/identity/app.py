@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from services.identity.servicer import FULL_NAME, POLICY, IdentityServicer
 from services.identity.store import ProfileStore
 
 CONSUMER = "identity-profiles"
+# How often unpublished audience changes are retried (after a bus outage).
+OUTBOX_RETRY_S = 5.0
 log = logging.getLogger("loom.identity")
 
 
@@ -67,9 +70,10 @@ async def build(config: IdentityConfig) -> ServiceApp:
 
     async def handle(msgs: list[Msg]) -> None:
         await store.apply_batch(decode_batches(m.data for m in msgs), None)
-        # Membership events are already in the outbox; a failed publish is retried by the refresher.
-        with contextlib.suppress(Exception):
+        try:
             await audiences.flush()
+        except Exception as exc:  # noqa: BLE001 - the events are safe in the outbox; the refresher retries
+            log.warning("publishing audience changes failed (retried in %.0fs): %r", OUTBOX_RETRY_S, exc)
 
     async def start_consumer() -> Callable[[], Awaitable[None]]:
         consumer = await bus.consume(CONSUMER, EVENTS_FILTER, handle)
@@ -77,12 +81,18 @@ async def build(config: IdentityConfig) -> ServiceApp:
 
     async def start_refresher() -> Callable[[], Awaitable[None]]:
         async def loop() -> None:
+            last_full = time.monotonic()
+            await identity.reader.count()
             while True:
-                await asyncio.sleep(config.audience_refresh_s)
                 try:
-                    await audiences.evaluate_all()
+                    await audiences.flush()
+                    if time.monotonic() - last_full >= config.audience_refresh_s:
+                        last_full = time.monotonic()
+                        await identity.reader.count()
+                        await audiences.evaluate_all()
                 except Exception:  # noqa: BLE001 - the refresher must outlive a failed round
-                    log.exception("audience refresh failed; retrying in %.0fs", config.audience_refresh_s)
+                    log.exception("audience refresh failed; retrying in %.0fs", OUTBOX_RETRY_S)
+                await asyncio.sleep(OUTBOX_RETRY_S)
 
         task = asyncio.create_task(loop(), name="identity-audience-refresh")
 

@@ -28,7 +28,7 @@ def _value(raw: Any) -> struct_pb2.Value:
 
 
 def to_proto(state: ProfileState, idents: list[tuple[str, str]], now: datetime | None = None,
-             audiences: Sequence[str] = (), updated_at: datetime | None = None) -> pb.Profile:
+             audiences: Sequence[str] = ()) -> pb.Profile:
     """The API view of a profile; recency is computed at read time."""
     now = now or datetime.now(UTC)
     profile = pb.Profile(
@@ -37,8 +37,8 @@ def to_proto(state: ProfileState, idents: list[tuple[str, str]], now: datetime |
         audiences=list(audiences),
     )
     profile.created_at.FromDatetime(state.created_at)
-    if updated_at is not None:
-        profile.updated_at.FromDatetime(updated_at)
+    if state.updated_at is not None:
+        profile.updated_at.FromDatetime(state.updated_at)
     for name, trait in state.traits.items():
         profile.traits[name].value.CopyFrom(_value(trait["v"]))
         profile.traits[name].updated_at.FromJsonString(trait["t"])

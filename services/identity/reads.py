@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from prometheus_client import Gauge
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +18,7 @@ from services.identity.tables import audience_members, identifiers, merges, prof
 
 Ident = tuple[str, str]
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
+PROFILES = Gauge("loom_identity_profiles_total", "Profiles in the identity graph (refreshed periodically).")
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,8 @@ class ProfileReader:
         return rows, int(total)
 
     async def count(self) -> int:
-        """Number of profiles."""
+        """Number of profiles (also published as loom_identity_profiles_total)."""
         async with self._db.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(profiles))).scalar_one())
+            total = int((await conn.execute(select(func.count()).select_from(profiles))).scalar_one())
+        PROFILES.set(total)
+        return total

@@ -46,12 +46,18 @@ def combine_trait(policy: str, mine: dict[str, Any] | None, theirs: dict[str, An
     if mine is None:
         return dict(theirs)
     if policy == "sum" and _numeric(mine["v"]) and _numeric(theirs["v"]):
-        total = mine["v"] + theirs["v"]
-        latest = theirs if _rank(theirs) > _rank(mine) else mine
-        return {"v": total, "t": latest["t"], "s": latest.get("s", "")}
+        latest = theirs if _newer(theirs, mine) else mine
+        return {"v": mine["v"] + theirs["v"], "t": latest["t"], "s": latest.get("s", "")}
     if policy == "first_write":
-        return dict(theirs) if _rank(theirs) < _rank(mine) else None
-    return dict(theirs) if _rank(theirs) > _rank(mine) else None
+        return dict(theirs) if _newer(mine, theirs) else None
+    return dict(theirs) if _newer(theirs, mine) else None
+
+
+def _newer(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """True when trait write `a` ranks after `b`: later event time, ties broken by the value's JSON."""
+    if a["t"] != b["t"]:
+        return bool(a["t"] > b["t"])
+    return _rank(a) > _rank(b)
 
 
 def _numeric(value: Any) -> bool:
@@ -70,6 +76,8 @@ class ProfileState:
     version: int = 0
     # Best identifier the profile holds (see tables.profiles); None only for rows older than revision 0002.
     anchor: tuple[str, str] | None = None
+    # When the stored row was last written (read side only).
+    updated_at: datetime | None = None
 
     def apply(self, event: pb.Event, policies: Mapping[str, str] | None = None,
               changes_only: bool = False) -> list[tuple[str, Any, str]]:

@@ -248,4 +248,5 @@ def state_of(row: Any) -> ProfileState:
         predictive=dict(row.predictive or {}),
         version=row.version,
         anchor=(row.anchor_type, row.anchor_value) if row.anchor_type is not None else None,
+        updated_at=row.updated_at,
     )

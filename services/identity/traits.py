@@ -47,6 +47,8 @@ class TraitWriter:
         """Sets traits on a profile; False when the idempotency key was used before (nothing changed)."""
         async with self._store.db.connect() as conn:
             row = (await conn.execute(
+                select(profiles.c.anchor_type, profiles.c.anchor_value).where(profiles.c.profile_id == profile_id)
+                .where(profiles.c.anchor_type.is_not(None)))).first() or (await conn.execute(
                 select(identifiers.c.type, identifiers.c.value).where(identifiers.c.profile_id == profile_id)
                 .order_by(identifiers.c.first_seen, identifiers.c.type, identifiers.c.value).limit(1))).first()
         if row is None:
@@ -58,6 +60,10 @@ class TraitWriter:
         event.timestamp.FromDatetime(datetime.now(UTC))
         event.received_at.CopyFrom(event.timestamp)
         applied = await self._store.apply_batch([event])
+        if applied.fresh and not applied.touched:
+            raise FailedPrecondition(f"profile {profile_id}'s identifier {anchor[0]} is blocked by the current "
+                                     "identity rules, so the write cannot be attributed; unblock it or use "
+                                     "another profile lookup")
         return applied.fresh == 1
 
     async def write_predictive(self, predictions: Sequence[tuple[str, list[dict[str, Any]]]]) -> tuple[int, int]:

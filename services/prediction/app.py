@@ -11,14 +11,22 @@ from loom.prediction.v1 import prediction_pb2_grpc as pb_grpc
 from ml.registry import ModelRegistry
 from services.common.client import channel
 from services.common.config import DataServiceConfig, setting
+from services.common.consent import ConsentChecker
 from services.common.server import Registration, ServiceApp
-from services.prediction.features import OnlineFeatures, allow_profiling, deny_profiling
+from services.prediction.features import (
+    OnlineFeatures,
+    ProfilingAllowedAsync,
+    allow_profiling,
+    checker_profiling,
+    deny_profiling,
+)
+from services.prediction.jobs import TrainingJobs
 from services.prediction.servicer import FULL_NAME, POLICY, PredictionServicer
 from services.prediction.serving import ServeClient
 
 
 def _consent_mode(value: str) -> str | None:
-    return None if value in ("deny", "allow-all") else "must be deny or allow-all"
+    return None if value in ("checker", "deny", "allow-all") else "must be checker, deny or allow-all"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,9 +42,11 @@ class PredictionConfig(DataServiceConfig):
     ingestion_addr: str = setting("127.0.0.1:50051", help="ingestion service address (event archive)")
     temporal_address: str = setting("", help="Temporal frontend host:port; empty disables training RPCs")
     temporal_namespace: str = setting("default", help="Temporal namespace")
+    training_task_queue: str = setting("loom-training", help="task queue of the training worker")
     feature_lookback_days: int = setting(365, help="days of events online features read")
-    consent_mode: str = setting("deny", help="deny (until the consent checker is wired) or allow-all (local only)",
-                                check=_consent_mode)
+    consent_addr: str = setting("127.0.0.1:50053", help="consent service address")
+    consent_mode: str = setting("checker", help="checker (ask the consent service, fail closed), deny, or "
+                                "allow-all (local experiments only)", check=_consent_mode)
 
 
 async def build(config: PredictionConfig) -> ServiceApp:
@@ -47,15 +57,18 @@ async def build(config: PredictionConfig) -> ServiceApp:
     features = OnlineFeatures(identity, ingestion_pb2_grpc.IngestionServiceStub(ingestion_ch),
                               config.feature_lookback_days)
     serve = ServeClient(config.serve_url)
-    temporal = None
-    if config.temporal_address:
-        from temporalio.client import Client
-
-        temporal = await Client.connect(config.temporal_address, namespace=config.temporal_namespace)
-    consent = allow_profiling if config.consent_mode == "allow-all" else deny_profiling
-    servicer = PredictionServicer(ModelRegistry(config.registry_dir), serve, features, identity, consent, temporal)
+    checker = None
+    consent: ProfilingAllowedAsync = allow_profiling if config.consent_mode == "allow-all" else deny_profiling
+    if config.consent_mode == "checker":
+        # Without the bus every check is a CheckPurposes call; answers are still fail-closed.
+        checker = await ConsentChecker.connect(config.consent_addr, config.service_token, None)
+        consent = checker_profiling(checker)
+    jobs = TrainingJobs(config.temporal_address, config.temporal_namespace, config.training_task_queue)
+    servicer = PredictionServicer(ModelRegistry(config.registry_dir), serve, features, identity, consent, jobs)
 
     async def close() -> None:
+        if checker is not None:
+            await checker.close()
         await serve.close()
         await identity_ch.close()
         await ingestion_ch.close()

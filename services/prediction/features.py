@@ -17,19 +17,30 @@ from loom.identity.v1 import identity_pb2, identity_pb2_grpc
 from loom.ingestion.v1 import ingestion_pb2_grpc
 from ml.archive import read_histories
 from ml.features import History, feature_row, hour_of_week_counts
+from services.common.consent import ConsentChecker
 
-# An async consent answer for one profile id; services.common.consent.ConsentChecker plugs in here.
-ProfilingAllowedAsync = Callable[[str], Awaitable[bool]]
+# Whether a profile may be profiled, asked with the profile's identifiers (consent is recorded per identifier).
+ProfilingAllowedAsync = Callable[[identity_pb2.Profile], Awaitable[bool]]
+PROFILING = "profiling"
 
 
-async def deny_profiling(_profile_id: str) -> bool:
+async def deny_profiling(_profile: identity_pb2.Profile) -> bool:
     """Fail closed: without a consent checker no profile is profiled."""
     return False
 
 
-async def allow_profiling(_profile_id: str) -> bool:
+async def allow_profiling(_profile: identity_pb2.Profile) -> bool:
     """Local experiments only (``LOOM_CONSENT_MODE=allow-all``): every profile may be profiled."""
     return True
+
+
+def checker_profiling(checker: ConsentChecker) -> ProfilingAllowedAsync:
+    """The consent service's answer for the "profiling" purpose (fail closed, cached, bus-invalidated)."""
+
+    async def allowed(profile: identity_pb2.Profile) -> bool:
+        return await checker.allowed(profile.identifiers, PROFILING, market=profile.computed.market)
+
+    return allowed
 
 
 @dataclass

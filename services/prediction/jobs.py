@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from loom.prediction.v1 import prediction_pb2 as pb
 from ml.registry import new_version, valid_name
 from ml.training import KINDS
-from services.common.errors import FailedPrecondition, NotFound, Violations
+from services.common.errors import FailedPrecondition, NotFound, Unavailable, Violations
 from services.prediction.convert import KIND_FROM_PROTO
 from workflows.training.types import TASK_QUEUE, BatchScoringInput, ModelChoice, TrainModelInput
 
@@ -22,14 +23,27 @@ def _key(value: str) -> str:
 
 
 class TrainingJobs:
-    """Starts and reads the workflows; ``temporal`` is a temporalio Client or None when not configured."""
+    """Starts and reads the workflows. Temporal is connected on first use, so scoring never waits for it and
+    the service starts while Temporal is still coming up."""
 
-    def __init__(self, temporal: Any | None) -> None:
-        self._temporal = temporal
+    def __init__(self, address: str, namespace: str = "default", task_queue: str = TASK_QUEUE) -> None:
+        self._address = address
+        self._task_queue = task_queue
+        self._namespace = namespace
+        self._temporal: Any | None = None
+        self._lock = asyncio.Lock()
 
-    def _client(self) -> Any:
-        if self._temporal is None:
+    async def _client(self) -> Any:
+        if not self._address:
             raise FailedPrecondition("training and batch scoring need Temporal: set LOOM_TEMPORAL_ADDRESS")
+        async with self._lock:
+            if self._temporal is None:
+                from temporalio.client import Client
+
+                try:
+                    self._temporal = await Client.connect(self._address, namespace=self._namespace)
+                except RuntimeError as exc:  # the SDK reports connection failures as RuntimeError
+                    raise Unavailable(f"Temporal at {self._address} is unreachable: {exc}", 5.0) from exc
         return self._temporal
 
     async def _start(self, workflow: str, arg: Any, workflow_id: str, memo: dict[str, str]) -> dict[str, str]:
@@ -38,11 +52,12 @@ class TrainingJobs:
         from temporalio.exceptions import WorkflowAlreadyStartedError
 
         try:
-            await self._client().start_workflow(workflow, arg, id=workflow_id, task_queue=TASK_QUEUE, memo=memo,
-                                                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+            client = await self._client()
+            await client.start_workflow(workflow, arg, id=workflow_id, task_queue=self._task_queue, memo=memo,
+                                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
             return memo
         except WorkflowAlreadyStartedError:
-            described = await self._client().get_workflow_handle(workflow_id).describe()
+            described = await (await self._client()).get_workflow_handle(workflow_id).describe()
             return {k: str(v) for k, v in (await described.memo()).items()}
 
     async def train(self, request: pb.TrainModelRequest) -> tuple[str, str]:
@@ -100,7 +115,7 @@ class TrainingJobs:
         v = Violations()
         v.require(job_id, "job_id")
         v.raise_if_any()
-        handle = self._client().get_workflow_handle(f"batch-scoring-{job_id}")
+        handle = (await self._client()).get_workflow_handle(f"batch-scoring-{job_id}")
         try:
             described = await handle.describe()
         except RPCError as exc:

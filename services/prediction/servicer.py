@@ -46,21 +46,21 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
 
     def __init__(self, registry: ModelRegistry, serve: ServeClient, features: OnlineFeatures,
                  identity: identity_pb2_grpc.IdentityServiceStub, profiling_allowed: ProfilingAllowedAsync,
-                 temporal: Any | None) -> None:
+                 jobs: TrainingJobs) -> None:
         self._serve = serve
         self._features = features
         self._identity = identity
         self._allowed = profiling_allowed
         self._registry_api = RegistryApi(registry)
-        self._jobs = TrainingJobs(temporal)
+        self._jobs = jobs
 
     async def _profile_features(self, profile_id: str) -> tuple[int, ProfileFeatures | None]:
-        """(status, features): consent is asked before anything about the person is read."""
-        if not await self._allowed(profile_id):
-            return pb.SCORE_STATUS_NO_CONSENT, None
+        """(status, features): consent is asked with the profile's identifiers before any event is read."""
         profile = await self._features.profile(profile_id)
         if profile is None:
             return pb.SCORE_STATUS_UNKNOWN_PROFILE, None
+        if not await self._allowed(profile):
+            return pb.SCORE_STATUS_NO_CONSENT, None
         found = await self._features.features(profile)
         return (pb.SCORE_STATUS_OK, found) if found else (pb.SCORE_STATUS_INSUFFICIENT_DATA, None)
 

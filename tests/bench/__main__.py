@@ -7,7 +7,7 @@ import json
 import platform
 import sys
 
-from tests.bench import consent, creative, ingestion
+from tests.bench import consent, creative, identity, ingestion
 
 
 def main() -> int:
@@ -15,6 +15,7 @@ def main() -> int:
     results = {
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
         "ingestion": asyncio.run(ingestion.run()),
+        "identity": asyncio.run(identity.run()),
         "consent": asyncio.run(consent.run()),
         "creative": asyncio.run(creative.run()),
     }

@@ -4,8 +4,8 @@
   RebuildProfiles path) vs. decoding the payloads and bulk-inserting one row per identifier;
 - live: events/s from JetStream into profiles (the identity-profiles consumer) vs. the same consumer with a
   handler that only decodes;
-- get_profile: p50/p99 of GetProfile over gRPC at concurrency 8 against the service process vs. a raw gRPC
-  echo of the same response bytes;
+- get_profile: p50/p99 of GetProfile over gRPC at concurrency 1 and 8 against the service process vs. a
+  raw gRPC echo of the same response bytes;
 - audience: full evaluation over N profiles (first: everyone enters; again: no changes) vs. a bare COUNT(*)
   with the same SQL condition.
 
@@ -54,7 +54,7 @@ REPO = Path(__file__).resolve().parents[2]
 REBUILD_EVENTS = int(os.environ.get("LOOM_BENCH_IDENTITY_REBUILD", "60000"))
 LIVE_EVENTS = int(os.environ.get("LOOM_BENCH_IDENTITY_LIVE", "30000"))
 AUDIENCE_PROFILES = int(os.environ.get("LOOM_BENCH_IDENTITY_PROFILES", "200000"))
-GET_REQUESTS, GET_CONCURRENCY = 4000, 8
+GET_REQUESTS, GET_CONCURRENCY = 2000, (1, 8)
 RULE = {"all": [{"computed": "order_count", "op": "gte", "value": 3},
                 {"computed": "last_order_at", "op": "within_days", "value": 30}]}
 
@@ -175,7 +175,7 @@ async def _live(tmp: Path, nats_url: str) -> tuple[dict[str, Any], Path]:
             tmp / "live.db")
 
 
-async def _latencies(call: Any, count: int) -> list[float]:
+async def _latencies(call: Any, count: int, concurrency: int) -> list[float]:
     samples: list[float] = []
     queue = list(range(count))
 
@@ -186,7 +186,7 @@ async def _latencies(call: Any, count: int) -> list[float]:
             await call(i)
             samples.append(time.perf_counter() - t)
 
-    await asyncio.gather(*(worker() for _ in range(GET_CONCURRENCY)))
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     return samples
 
 
@@ -201,11 +201,11 @@ async def _get_profile(tmp: Path, nats_url: str, db_path: Path) -> dict[str, Any
     env = {**os.environ, "LOOM_GRPC_PORT": str(port), "LOOM_METRICS_PORT": "0", "LOOM_GRPC_HOST": "127.0.0.1",
            "LOOM_NATS_URL": nats_url, "LOOM_BUS_PREFIX": "idget", "LOOM_DB_URL": f"sqlite+aiosqlite:///{db_path}",
            "LOOM_AUTH_TOKENS_FILE": str(tokens.path), "LOOM_LOG_LEVEL": "WARNING", "LOOM_INGESTION_ADDR": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "services.identity"], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "services.identity"], cwd=REPO, env=env, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     echo_port = free_port()
     echo = subprocess.Popen([sys.executable, "-m", "tests.bench.echo_server", str(echo_port)], cwd=REPO,
-                            stdout=subprocess.DEVNULL)
+                            text=True, stdout=subprocess.DEVNULL)
     try:
         _wait_ready(proc, "identity service", port)
         _wait_ready(echo, "echo server", echo_port)
@@ -222,19 +222,24 @@ async def _get_profile(tmp: Path, nats_url: str, db_path: Path) -> dict[str, Any
                     identifier=common_pb2.Identifier(type="user_id", value=users[i % len(users)])))
 
             sample = await stub.GetProfile(request(0))
-            await _latencies(lambda i: stub.GetProfile(request(i)), 400)  # warm-up
-            served = _percentiles(await _latencies(lambda i: stub.GetProfile(request(i)), GET_REQUESTS))
+            await _latencies(lambda i: stub.GetProfile(request(i)), 400, 8)  # warm-up
+            served = {c: _percentiles(await _latencies(lambda i: stub.GetProfile(request(i)), GET_REQUESTS, c))
+                      for c in GET_CONCURRENCY}
         async with channel(f"127.0.0.1:{echo_port}", "") as ch:
             call = ch.unary_unary("/bench.Echo/Echo")
             body = sample.SerializeToString()
-            await _latencies(lambda i: call(body), 400)
-            ceiling = _percentiles(await _latencies(lambda i: call(body), GET_REQUESTS))
+            await _latencies(lambda i: call(body), 400, 8)
+            ceiling = {c: _percentiles(await _latencies(lambda i: call(body), GET_REQUESTS, c))
+                       for c in GET_CONCURRENCY}
     finally:
         for child in (proc, echo):
             child.terminate()
             child.wait(timeout=30)
-    return {**served, "requests": GET_REQUESTS, "concurrency": GET_CONCURRENCY, "goal_p99_ms": 2.0,
-            "ceiling_echo_p50_ms": ceiling["p50_ms"], "ceiling_echo_p99_ms": ceiling["p99_ms"]}
+    out: dict[str, Any] = {"requests_per_level": GET_REQUESTS, "goal_p99_ms": 2.0}
+    for c in GET_CONCURRENCY:
+        out[f"concurrency_{c}"] = {**served[c], "ceiling_echo_p50_ms": ceiling[c]["p50_ms"],
+                                   "ceiling_echo_p99_ms": ceiling[c]["p99_ms"]}
+    return out
 
 
 async def _audience(tmp: Path) -> dict[str, Any]:
@@ -242,9 +247,9 @@ async def _audience(tmp: Path) -> dict[str, Any]:
     now = datetime.now(UTC)
     try:
         async with db.begin() as conn:
-            for start in range(0, AUDIENCE_PROFILES, 10_000):
+            for first_row in range(0, AUDIENCE_PROFILES, 10_000):
                 rows = []
-                for i in range(start, min(start + 10_000, AUDIENCE_PROFILES)):
+                for i in range(first_row, min(first_row + 10_000, AUDIENCE_PROFILES)):
                     last = (now - timedelta(days=i % 90)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
                     rows.append({"profile_id": f"{i:036d}", "created_at": now, "updated_at": now, "version": 1,
                                  "traits": {"plan": {"v": "gold", "t": last, "s": "b"}}, "predictive": {},

@@ -9,6 +9,7 @@ from typing import Any
 
 import grpc
 import pytest
+from prometheus_client import REGISTRY
 
 from loom.common.v1 import common_pb2
 from loom.forwarding.v1 import forwarding_pb2 as fpb
@@ -70,6 +71,16 @@ async def test_500_then_200_delivers_each_event_exactly_once(stack: ServiceStack
         assert set(sink.applied) == {f"flaky:m{i}" for i in range(40)}
         assert all(count == 1 for count in sink.applied.values())
         assert [r.status for r in sink.requests[:2]] == [500, 500]
+        # The sink counts a request before it answers; the worker counts after the answer arrives.
+        for _ in range(50):
+            delivered = REGISTRY.get_sample_value("loom_forwarding_deliveries_total",
+                                                  {"destination": "flaky", "outcome": "delivered"})
+            if delivered == 40:
+                break
+            await asyncio.sleep(0.05)
+        failed = REGISTRY.get_sample_value("loom_forwarding_deliveries_total",
+                                           {"destination": "flaky", "outcome": "failed"})
+        assert delivered == 40 and failed is not None and failed >= 1
         # Per-user order survived the retries: each user's events arrive in publish order.
         for user in (f"u{k}" for k in range(5)):
             seen = [p["message_id"] for p in sink.payloads() if p["user_id"] == user]

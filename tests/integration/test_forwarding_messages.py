@@ -16,8 +16,13 @@ from aiosmtpd.controller import Controller
 from google.protobuf import struct_pb2
 
 from infra.local.procs import free_port
+from loom.common.v1 import common_pb2
+from loom.consent.v1 import consent_pb2 as consent_pb
+from loom.consent.v1 import consent_pb2_grpc
 from loom.forwarding.v1 import forwarding_pb2 as fpb
 from loom.forwarding.v1 import forwarding_pb2_grpc
+from services.consent.app import ConsentConfig
+from services.consent.app import build as build_consent
 from services.forwarding.app import ForwardingConfig, build
 from services.forwarding.consent import StaticPurposes
 from tests.bench.forwarding import HttpSink
@@ -155,3 +160,21 @@ async def test_consent_suppresses_and_bad_requests_are_invalid(service_stack: Se
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     for field in ("idempotency_key", "channel", "profile_id", "timezone"):
         assert field in caught.value.details()
+
+
+async def test_the_consent_service_decides_marketing_messages(service_stack: ServiceStack, smtp: Any) -> None:
+    _, port = smtp
+    consent = await service_stack.start("consent", ConsentConfig, build_consent, temporal_address="")
+    consent_stub = consent_pb2_grpc.ConsentServiceStub(service_stack.channel("consent"))
+    await consent_stub.SetConsent(consent_pb.SetConsentRequest(
+        identifiers=[common_pb2.Identifier(type="email", value="Dana@Example.com")], market="SE",
+        purposes={"marketing_email": True}, source="web-banner"))
+    await service_stack.start("forwarding", ForwardingConfig, build, consent_addr=f"127.0.0.1:{consent.port}")
+    stub = forwarding_pb2_grpc.ForwardingServiceStub(service_stack.channel("forwarding", service_stack.tokens.admin))
+    await stub.PutDestination(fpb.PutDestinationRequest(destination=fpb.Destination(
+        destination_id="mail", required_purposes=["marketing_email"],
+        email_smtp=fpb.EmailSmtpConfig(host="127.0.0.1", port=port, from_address="news@loom.example"))))
+    granted = await stub.SendMessage(send("cs-dana", "dana"))  # address dana@example.com
+    unknown = await stub.SendMessage(send("cs-erik", "erik"))  # no record: the opt-in market denies
+    assert granted.status == fpb.DELIVERY_STATUS_QUEUED
+    assert unknown.status == fpb.DELIVERY_STATUS_SUPPRESSED_BY_CONSENT

@@ -158,7 +158,8 @@ async def test_score_through_grpc_and_ray_serve_with_hot_swap(service_stack, ser
 async def test_without_consent_nothing_is_computed_and_bad_requests_say_why(service_stack, serve_app) -> None:
     registry, url = serve_app
     stub = await start_stack(service_stack, url, registry, consent="deny")
-    response = await stub.Score(pb.ScoreRequest(profile_id="p-1", models=[pb.ModelRef(name=MODEL)]))
+    profile_ids = await ingest_customers(service_stack, 2)
+    response = await stub.Score(pb.ScoreRequest(profile_id=profile_ids[0], models=[pb.ModelRef(name=MODEL)]))
     assert response.predictions[0].status == pb.SCORE_STATUS_NO_CONSENT
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.Score(pb.ScoreRequest(models=[pb.ModelRef()]))

@@ -33,6 +33,15 @@ def db_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path}/loom.db"
 
 
+def refuse(users: set[str]):
+    """A consent answer refusing profiling to ``users`` only (the consent service's role in production)."""
+
+    async def allowed(user: str) -> bool:
+        return user not in users
+
+    return allowed
+
+
 def backfill(events):
     """Historical events as a backfill sends them: without sent_at, so no clock-skew correction moves them to now."""
     for event in events:
@@ -66,7 +75,7 @@ async def test_training_registers_a_winner_and_batch_scoring_writes_traits(
         registry_dir=tmp_path / "registry",
         ingestion=ingestion_pb2_grpc.IngestionServiceStub(service_stack.channel("ingestion")),
         identity=identity_pb2_grpc.IdentityServiceStub(service_stack.channel("identity")),
-        profiling_allowed=lambda user: user not in refused,
+        profiling_allowed=refuse(refused),
     )
     client = temporal_env.client
     async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities(config)):
@@ -96,3 +105,57 @@ async def test_training_registers_a_winner_and_batch_scoring_writes_traits(
     lookup.identifier.value = users[0]
     refused_profile = (await identity.GetProfile(identity_pb2.GetProfileRequest(lookup=lookup))).profile
     assert "churn_60d" not in refused_profile.predictive
+
+
+async def test_train_and_batch_score_through_the_grpc_service(
+    service_stack, temporal_env, task_queue: str, tmp_path: Path
+) -> None:
+    import grpc
+
+    from loom.prediction.v1 import prediction_pb2 as pb
+    from loom.prediction.v1 import prediction_pb2_grpc
+    from services.common.errors import field_violations
+    from services.prediction.app import PredictionConfig
+    from services.prediction.app import build as build_prediction
+    await archived_customers(service_stack, 300)
+    registry_dir = tmp_path / "registry"
+    await service_stack.start(
+        "prediction", PredictionConfig, build_prediction, registry_dir=str(registry_dir),
+        temporal_address=temporal_env.client.service_client.config.target_host, training_task_queue=task_queue,
+        identity_addr=f"127.0.0.1:{service_stack.running['identity'].port}",
+        ingestion_addr=f"127.0.0.1:{service_stack.running['ingestion'].port}",
+    )
+    admin = prediction_pb2_grpc.PredictionServiceStub(service_stack.channel("prediction", service_stack.tokens.admin))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await admin.TrainModel(pb.TrainModelRequest(name="Bad Name"))
+    assert {v.field for v in field_violations(err.value)} == {"name", "kind"}
+
+    config = TrainingConfig(
+        registry_dir=registry_dir,
+        ingestion=ingestion_pb2_grpc.IngestionServiceStub(service_stack.channel("ingestion")),
+        identity=identity_pb2_grpc.IdentityServiceStub(service_stack.channel("identity")),
+        profiling_allowed=refuse(set()),
+    )
+    request = pb.TrainModelRequest(name="churn_60d", kind=pb.MODEL_KIND_CHURN, idempotency_key="nightly-1")
+    request.data_window.end.FromDatetime(NOW)
+    async with Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=activities(config)):
+        started = await admin.TrainModel(request)
+        again = await admin.TrainModel(request)
+        assert (again.workflow_id, again.version) == (started.workflow_id, started.version)
+        await temporal_env.client.get_workflow_handle(started.workflow_id).result()
+        card = (await admin.GetModel(pb.GetModelRequest(model=pb.ModelRef(name="churn_60d",
+                                                                         version=started.version)))).model
+        assert card.status in (pb.MODEL_STATUS_CANDIDATE, pb.MODEL_STATUS_REJECTED)
+        assert card.workflow_id == started.workflow_id and card.training_rows > 0
+        await admin.PromoteModel(pb.PromoteModelRequest(model=pb.ModelRef(name="churn_60d", version=started.version),
+                                                        force=True, reason="test"))
+        job = await admin.StartBatchScoring(pb.StartBatchScoringRequest(models=[pb.ModelRef(name="churn_60d")],
+                                                                        write_traits=False))
+        await temporal_env.client.get_workflow_handle(job.workflow_id).result()
+        state = (await admin.GetBatchScoringJob(pb.GetBatchScoringJobRequest(job_id=job.job_id))).job
+    assert state.state == pb.BATCH_SCORING_STATE_SUCCEEDED
+    assert state.profiles_scored > 0 and state.models[0].version == started.version
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await admin.GetBatchScoringJob(pb.GetBatchScoringJobRequest(job_id="nope"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND

@@ -15,6 +15,7 @@ class NoSender:
     """Never called: the test only asks which rows are due."""
 
     max_batch = 10
+    timeout = 1.0
 
     async def send(self, items: Any) -> Any:
         raise AssertionError("not expected")

@@ -158,11 +158,14 @@ def test_identifiers_are_normalised_before_hashing() -> None:
 
 
 async def test_consent_fails_closed() -> None:
+    ann = [("user_id", "ann")]
     default = ConsentFilter()
-    assert not await default.event_allowed("d", "ann", {}, ["analytics"])  # unknown, no checker
-    assert not await default.event_allowed("d", "ann", {"analytics": False}, ["analytics"])
-    assert await default.event_allowed("d", "ann", {"analytics": True}, ["analytics"])
-    assert not await default.message_allowed("d", "ann", ["marketing_email"])
-    static = ConsentFilter(StaticPurposes({"ann": ["marketing_email"]}))
-    assert await static.message_allowed("d", "ann", ["marketing_email"])
-    assert not await static.message_allowed("d", "bob", ["marketing_email"])
+    assert not await default.event_allowed("d", ann, {}, ["analytics"])  # unknown, no checker
+    assert not await default.event_allowed("d", ann, {"analytics": False}, ["analytics"])
+    assert await default.event_allowed("d", ann, {"analytics": True}, ["analytics"])
+    assert not await default.message_allowed("d", ann, ["marketing_email"])
+    static = ConsentFilter(StaticPurposes({"ann@example.com": ["marketing_email"]}))
+    assert await static.message_allowed("d", [("profile_id", "p1"), ("email", "ann@example.com")],
+                                        ["marketing_email"])
+    assert not await static.message_allowed("d", [("profile_id", "p2")], ["marketing_email"])
+    assert not await static.event_allowed("d", [], {}, ["marketing_email"])  # nobody to ask about

@@ -95,7 +95,8 @@ async def test_audience_over_traits_computed_events_predictive_and_consent(world
     assert stored.size == 2 and stored.revision == 1
     assert await members(engine, "engaged") == {"u1", "u3"}
     async with store.db.connect() as conn:
-        outbox = [pb.AudienceMembershipChange.FromString(r.payload) for r in await conn.execute(select(audience_outbox))]
+        rows = await conn.execute(select(audience_outbox))
+        outbox = [pb.AudienceMembershipChange.FromString(r.payload) for r in rows]
     assert {(c.profile_id, c.entered) for c in outbox} == {(pids["u1"], True), (pids["u3"], True)}
 
 

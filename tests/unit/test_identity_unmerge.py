@@ -121,3 +121,16 @@ async def test_predictive_traits_are_written_with_model_version(store: ProfileSt
     assert (written, skipped) == (1, 1)
     view = await ProfileReader(store.db).find(pid)
     assert view.state.predictive["churn"] == {"score": 0.7, "label": "", "model_name": "churn", "model_version": "3"}
+
+
+async def test_update_traits_refuses_a_profile_whose_identifier_is_now_blocked(store: ProfileStore) -> None:
+    from services.identity.rules import RulesStore, parse_rules
+
+    await store.apply([event("e1", 0, user="u1")])
+    pid = (await ProfileReader(store.db).find(identifier=("user_id", "u1"))).state.profile_id
+    store.use_rules(await RulesStore(store.db).put(parse_rules({"rules": [
+        {"type": "user_id", "priority": 0, "max_per_profile": 1, "blocked_values": ["u1"]}]})))
+    traits = struct_pb2.Struct()
+    traits.update({"tier": "vip"})
+    with pytest.raises(FailedPrecondition, match="blocked by the current identity rules"):
+        await TraitWriter(store).update(pid, traits, "api", "k")

@@ -16,7 +16,7 @@ from ml.models.classifier import evaluate_classifier, train_classifier
 from ml.models.send_time import evaluate_send_time, fit_send_time
 from ml.models.value import evaluate_value, fit_value
 from ml.synthetic import BanditWorld, engagement_counts, fraud_graph
-from ml.timing_eval import evaluate_timing, synthetic_timing_inputs
+from ml.timing_eval import dataset_timing_inputs, evaluate_timing
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,7 @@ def test_expected_value_beats_run_rate(data) -> None:
 
 
 def test_repeat_purchase_timing_beats_bgnbd(data) -> None:
-    inputs = synthetic_timing_inputs(data)
+    inputs = dataset_timing_inputs(data)
     report = evaluate_timing(inputs, horizon_days=30, epochs=40)
     assert beats(report["metrics"]), report
     quantiles = report["example"]

@@ -57,11 +57,41 @@ class IngestionTopCategories:
         return list(dict.fromkeys(names))[:limit]
 
 
-class FactoryActivities:
-    """Owns the factory models (loaded once per worker) and the library."""
+class ItemIndex(Protocol):
+    """Where produced items are indexed for the creative service (its `LibraryIndex`)."""
 
-    def __init__(self, library: CreativeLibrary, categories: TopCategories, factory: Factory | None = None) -> None:
-        self.library, self.categories = library, categories
+    async def record_item(self, record: dict[str, Any]) -> int:
+        """Indexes one item record; idempotent."""
+        ...
+
+
+class CreativeDatabaseIndex:
+    """The creative service's library index on its database, migrated and opened on first use."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+        self._index: Any = None
+        self._lock = asyncio.Lock()
+
+    async def record_item(self, record: dict[str, Any]) -> int:
+        """Indexes one item record into the creative tables."""
+        async with self._lock:
+            if self._index is None:
+                from services.common.migrate import migrate
+                from services.common.storage import Database
+                from services.creative.library_index import LibraryIndex
+
+                await migrate(self.db_url, "creative")
+                self._index = LibraryIndex(Database.from_url(self.db_url, application_name="loom-factory"))
+        return int(await self._index.record_item(record))
+
+
+class FactoryActivities:
+    """Owns the factory models (loaded once per worker), the library and, when configured, its SQL index."""
+
+    def __init__(self, library: CreativeLibrary, categories: TopCategories, factory: Factory | None = None,
+                 index: ItemIndex | None = None) -> None:
+        self.library, self.categories, self.index = library, categories, index
         self.factory = factory or Factory()
         self.produced_items = 0  # items actually rendered by this worker (not reused), for tests and logs
 
@@ -95,6 +125,9 @@ class FactoryActivities:
             record = self.library.put_item(item.run_id, item.item_id, {"market": item.market,
                                            "category": item.category, "occasion_id": item.occasion_id}, produced)
             self.produced_items += 1
+        if self.index is not None:
+            # Also for a reused record: the previous attempt may have crashed between the file and the index.
+            await self.index.record_item(record)
         verdicts = [(a.get("assessment") or {}).get("verdict") for a in record["assets"]]
         if not reused:
             for v in verdicts:

@@ -26,8 +26,8 @@ from temporalio.worker import Worker
 
 from workflows.journeys import WORKFLOWS
 from workflows.journeys.registry import JourneyRegistry
-from workflows.journeys.trigger import workflow_id
 from workflows.journeys.rules import next_local_time_activity
+from workflows.journeys.trigger import workflow_id
 from workflows.journeys.types import (
     EVENT_SIGNAL,
     ConsentAnswer,

@@ -53,6 +53,8 @@ class JourneyWorkflow:
         self._converted = False
         self._goal_deadline: datetime | None = None
         self._current = ""
+        # True once the journey waited since the profile was last read (the profile may be stale).
+        self._waited = False
 
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: JourneyEvent) -> None:
@@ -155,6 +157,8 @@ class JourneyWorkflow:
         """Runs one step; returns the next step id (None ends the journey) and the profile as now known."""
         if step.type == "exit":
             return None, profile
+        if step.type.startswith("wait"):
+            self._waited = True
         if step.type == "wait":
             assert step.duration is not None
             await self._pause(step.duration)
@@ -172,6 +176,7 @@ class JourneyWorkflow:
                 return step.on_timeout, profile
         elif step.type == "branch":
             profile = await self._call("journeys.get_profile", params.user_id, ProfileView)
+            self._waited = False
             purposes = sorted({p for cond, _ in step.branches for p in rules.consent_purposes(cond)})
             consent: dict[str, bool] = {}
             if purposes:
@@ -185,9 +190,10 @@ class JourneyWorkflow:
             outcome.variant, following = rules.choose_variant(params.user_id, spec.id, step.id, step.variants)
             return following, profile
         elif step.type == "send":
-            if workflow.patched("refresh-profile-before-send"):
+            if self._waited and workflow.patched("refresh-profile-before-send"):
                 # A customer may move market or zone during a long wait; the creative follows the profile.
                 profile = await self._call("journeys.get_profile", params.user_id, ProfileView)
+                self._waited = False
             info = workflow.info()
             request = SendRequest(
                 idempotency_key=f"{info.workflow_id}-{info.run_id}-{step.id}", journey_id=spec.id,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,11 +15,41 @@ from temporalio.exceptions import ApplicationError
 from loom.identity.v1 import identity_pb2_grpc
 from loom.ingestion.v1 import ingestion_pb2_grpc
 from ml.archive import read_histories
-from ml.features import ProfilingAllowed, deny_all
+from ml.features import ProfilingAllowed
 from ml.registry import ModelRegistry, RegistryError
 from ml.training import KINDS, TrainingRequest, train
+from services.common.consent import ConsentChecker
 from workflows.training.scoring import score_histories, write_traits
 from workflows.training.types import BatchScoringInput, BatchScoringResult, TrainModelInput, TrainModelResult
+
+UserConsent = Callable[[str], Awaitable[bool]]
+CONSENT_CONCURRENCY = 32
+
+
+async def deny_user(_user_id: str) -> bool:
+    """Fail closed: nobody may be profiled until a consent check is configured."""
+    return False
+
+
+def user_profiling(checker: ConsentChecker) -> UserConsent:
+    """The consent service's "profiling" answer for a user id (fail closed, cached by the checker)."""
+
+    async def allowed(user_id: str) -> bool:
+        return await checker.allowed([("user_id", user_id)], "profiling")
+
+    return allowed
+
+
+async def consenting(users: list[str], check: UserConsent) -> ProfilingAllowed:
+    """Asks consent for every user up front (bounded concurrency); returns the answer as a set lookup."""
+    gate = asyncio.Semaphore(CONSENT_CONCURRENCY)
+
+    async def one(user: str) -> bool:
+        async with gate:
+            return await check(user)
+
+    answers = await asyncio.gather(*(one(u) for u in users))
+    return {u for u, ok in zip(users, answers, strict=True) if ok}.__contains__
 
 
 @dataclass
@@ -29,8 +59,9 @@ class TrainingConfig:
     registry_dir: Path
     ingestion: ingestion_pb2_grpc.IngestionServiceStub
     identity: identity_pb2_grpc.IdentityServiceStub | None = None
-    # Until services.common.consent.ConsentChecker is wired in, nobody may be profiled (fail closed).
-    profiling_allowed: ProfilingAllowed = deny_all
+    # Asked per user id before any row is built; the default denies everyone (fail closed).
+    # With the consent service: ``profiling_allowed=user_profiling(checker)``.
+    profiling_allowed: UserConsent = deny_user
     # Score batches as Ray tasks when Ray is initialised in this worker (``ray.init(address=...)``).
     use_ray: bool = False
 
@@ -57,8 +88,9 @@ class TrainingActivities:
                                   params.hidden, params.epochs)
         info = activity.info()
         try:
-            result = await asyncio.to_thread(train, request, histories, self._config.profiling_allowed,
-                                             params.version, info.workflow_id)
+            allowed = await consenting(sorted(histories), self._config.profiling_allowed)
+            result = await asyncio.to_thread(train, request, histories, allowed,
+                                             params.version, info.workflow_id or "")
         except ValueError as exc:
             raise ApplicationError(str(exc), type="InvalidTrainingRequest", non_retryable=True) from exc
         try:
@@ -82,9 +114,10 @@ class TrainingActivities:
         as_of = datetime.fromisoformat(params.as_of)
         histories = await read_histories(self._config.ingestion, as_of - timedelta(days=params.lookback_days),
                                          as_of, on_chunk=self._heartbeat())
+        allowed = await consenting(sorted(histories), self._config.profiling_allowed)
         try:
             scored = await asyncio.to_thread(score_histories, self._registry, params.models, histories, as_of,
-                                             self._config.profiling_allowed, self._config.use_ray)
+                                             allowed, self._config.use_ray)
         except RegistryError as exc:
             raise ApplicationError(str(exc), type="InvalidTrainingRequest", non_retryable=True) from exc
         written = 0

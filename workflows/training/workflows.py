@@ -11,9 +11,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.training.types import BatchScoringInput, BatchScoringResult, TrainModelInput, TrainModelResult
 
 # Training is CPU-bound for minutes; a lost worker is noticed through heartbeats, not the full timeout.
-_TRAIN = {"start_to_close_timeout": timedelta(hours=2), "heartbeat_timeout": timedelta(minutes=2),
-          "retry_policy": RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=5),
-                                      non_retryable_error_types=["InvalidTrainingRequest"])}
+_HEAVY_TIMEOUT = timedelta(hours=2)
+_HEARTBEAT = timedelta(minutes=2)
+_HEAVY_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=5),
+                           non_retryable_error_types=["InvalidTrainingRequest"])
 
 
 @workflow.defn(name="TrainModel")
@@ -24,7 +25,8 @@ class TrainModelWorkflow:
     @workflow.run
     async def run(self, params: TrainModelInput) -> TrainModelResult:
         result: TrainModelResult = await workflow.execute_activity(
-            "training.train_and_register", params, result_type=TrainModelResult, **_TRAIN
+            "training.train_and_register", params, result_type=TrainModelResult,
+            start_to_close_timeout=_HEAVY_TIMEOUT, heartbeat_timeout=_HEARTBEAT, retry_policy=_HEAVY_RETRY,
         )
         if params.auto_promote and result.beats_baseline:
             await workflow.execute_activity(
@@ -55,7 +57,8 @@ class BatchScoringWorkflow:
         self._state = "running"
         try:
             result: BatchScoringResult = await workflow.execute_activity(
-                "training.batch_score", params, result_type=BatchScoringResult, **_TRAIN
+                "training.batch_score", params, result_type=BatchScoringResult,
+                start_to_close_timeout=_HEAVY_TIMEOUT, heartbeat_timeout=_HEARTBEAT, retry_policy=_HEAVY_RETRY,
             )
         except Exception:
             self._state = "failed"

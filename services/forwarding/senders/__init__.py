@@ -50,6 +50,8 @@ class Sender(Protocol):
     """Delivers batches to one destination."""
 
     max_batch: int
+    # Longest one send may take (seconds); the bus ack deadline is set beyond it.
+    timeout: float
 
     async def send(self, items: Sequence[Outbound]) -> SendResult:
         """Sends one batch (at most ``max_batch`` items) and reports the outcome."""

@@ -46,6 +46,7 @@ class HttpSender:
         self.headers = {"Content-Type": "application/json", **(headers or {})}
         self.signing_key = signing_key.encode()
         self.max_batch = max(1, max_batch)
+        self.timeout = timeout
         limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
         self.client = httpx.AsyncClient(timeout=timeout, limits=limits)
 

@@ -1,0 +1,133 @@
+"""``loom journeys validate|apply|list|pause|resume|archive|stats``: manage campaign journey specs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.common.errors import LoomError
+from services.common.migrate import default_db_url
+from services.common.storage import Database
+from workflows.journeys.measurement import journey_uplift
+from workflows.journeys.registry import JourneyRegistry, load_spec_file, migrate_journeys
+from workflows.journeys.spec import SpecError, parse_spec
+
+app = typer.Typer(help="Validate, apply and measure campaign journeys (YAML specs).", no_args_is_help=True)
+DbOption = typer.Option(None, "--db-url", help="journeys database (default: LOOM_DB_URL, else SQLite in LOOM_HOME)")
+T = TypeVar("T")
+
+
+def _with_registry(db_url: str | None, action: Callable[[JourneyRegistry], Awaitable[T]]) -> T:
+    async def go() -> T:
+        db = Database.from_url(db_url or default_db_url(), application_name="loom-cli")
+        try:
+            await migrate_journeys(db)
+            return await action(JourneyRegistry(db))
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(go())
+    except LoomError as exc:
+        for violation in getattr(exc, "violations", []):
+            typer.secho(f"  {violation.field}: {violation.description}", err=True, fg=typer.colors.RED)
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(code=1) from exc
+
+
+def _load(files: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    """Parses and validates every file, printing ``file: path: message`` per problem; exits 1 on any."""
+    loaded, failed = [], False
+    for file in files:
+        try:
+            raw = load_spec_file(file)
+            parse_spec(raw)
+            loaded.append((file, raw))
+        except SpecError as exc:
+            failed = True
+            for path, message in exc.problems:
+                typer.secho(f"{file}: {path or '<document>'}: {message}", err=True, fg=typer.colors.RED)
+        except OSError as exc:
+            failed = True
+            typer.secho(f"{file}: cannot read: {exc.strerror}", err=True, fg=typer.colors.RED)
+    if failed:
+        raise typer.Exit(code=1)
+    return loaded
+
+
+@app.command()
+def validate(files: list[Path] = typer.Argument(..., help="journey spec YAML files")) -> None:
+    """Checks specs without storing them; prints every problem as file: path: message."""
+    for file, raw in _load(files):
+        typer.echo(f"{file}: ok ({raw['id']}, {len(raw.get('steps', []))} steps)")
+
+
+@app.command()
+def apply(files: list[Path] = typer.Argument(..., help="journey spec YAML files"), db_url: str = DbOption) -> None:
+    """Validates every file first, then stores each as a new version (an unchanged spec keeps its version)."""
+    loaded = _load(files)
+
+    async def store(registry: JourneyRegistry) -> None:
+        for file, raw in loaded:
+            applied = await registry.apply(raw, source=str(file))
+            what = "created version" if applied.created else "unchanged at version"
+            typer.echo(f"{applied.journey_id}: {what} {applied.version}")
+
+    _with_registry(db_url, store)
+
+
+@app.command("list")
+def list_journeys(db_url: str = DbOption, all_: bool = typer.Option(False, "--all", help="include archived")) -> None:
+    """Lists journeys with their state and current version."""
+    records = _with_registry(db_url, lambda r: r.list(include_archived=all_))
+    table = Table(title="Journeys")
+    for column in ("id", "name", "state", "version", "updated"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r.journey_id, r.name, r.state, str(r.current_version), r.updated_at.isoformat(timespec="seconds"))
+    Console().print(table)
+
+
+def _set_state(journey_id: str, state: str, db_url: str | None) -> None:
+    record = _with_registry(db_url, lambda r: r.set_state(journey_id, state))
+    typer.echo(f"{record.journey_id}: {record.state}")
+
+
+@app.command()
+def pause(journey_id: str, db_url: str = DbOption) -> None:
+    """Stops new entries; customers already in the journey continue."""
+    _set_state(journey_id, "paused", db_url)
+
+
+@app.command()
+def resume(journey_id: str, db_url: str = DbOption) -> None:
+    """Accepts new entries again."""
+    _set_state(journey_id, "active", db_url)
+
+
+@app.command()
+def archive(journey_id: str, db_url: str = DbOption) -> None:
+    """Retires a journey for good (its id cannot be reused)."""
+    _set_state(journey_id, "archived", db_url)
+
+
+@app.command()
+def stats(journey_id: str, db_url: str = DbOption) -> None:
+    """Conversion and uplift over the holdout, per journey and per A/B/n variant, with 95% intervals."""
+    counts = _with_registry(db_url, lambda r: r.outcome_counts(journey_id))
+    if not counts:
+        typer.echo(f"{journey_id}: no finished customers yet")
+        return
+    table = Table(title=f"Uplift of {journey_id} (treated vs holdout + global control)")
+    for column in ("variant", "treated", "conv. rate", "holdout", "conv. rate", "uplift", "95% CI", "significant"):
+        table.add_column(column)
+    for u in journey_uplift(journey_id, counts):
+        table.add_row(u.variant, str(u.treated), f"{u.treated_rate:.2%}", str(u.holdout), f"{u.holdout_rate:.2%}",
+                      f"{u.uplift:+.2%}", f"[{u.ci_low:+.2%}, {u.ci_high:+.2%}]", "yes" if u.significant else "no")
+    Console().print(table)
