@@ -43,8 +43,8 @@ test: $(STAMP)  ## Run the whole test suite (starts real NATS, Temporal and Post
 demo: $(STAMP)  ## Run the local stack on synthetic customers and print a summary
 	$(PY) -m infra.demo
 
-bench: $(STAMP)  ## Benchmarks as JSON, each next to its raw ceiling from the same run
-	$(PY) -m tests.bench
+bench: $(STAMP)  ## Benchmarks as JSON next to raw ceilings from the same run (BENCH=ingestion,identity to pick)
+	$(PY) -m tests.bench $(BENCH)
 
 up: $(STAMP)  ## Start the local stack in the background (logs under .loom/logs)
 	$(PY) -m infra.local up

@@ -148,17 +148,22 @@ DASHBOARDS = [
         title="Loom / Journeys",
         description="Campaign journeys on Temporal: customers inside, steps and failures.",
         panels=[
-            Panel("Customers in journey", "short", {
-                "{{journey}}": "sum by (journey) (loom_journey_active)"}),
-            Panel("Steps per second by outcome", "short", {
-                "{{outcome}}": "sum by (outcome) (rate(loom_journey_steps_total[$__rate_interval]))"}),
-            Panel("Step failure ratio by journey", "percentunit", {
-                "{{journey}}": 'sum by (journey) (rate(loom_journey_steps_total{outcome="failed"}'
+            Panel("Customers finishing a journey pass, by exit reason", "short", {
+                "{{exit_reason}}": "sum by (exit_reason) (rate(loom_journeys_customers_total[$__rate_interval]))"}),
+            Panel("Sends per second by status", "short", {
+                "{{status}}": "sum by (status) (rate(loom_journeys_sends_total[$__rate_interval]))"}),
+            Panel("Send failure ratio by journey", "percentunit", {
+                "{{journey}}": 'sum by (journey) (rate(loom_journeys_sends_total{status="failed"}'
                                "[$__rate_interval])) / sum by (journey) "
-                               "(rate(loom_journey_steps_total[$__rate_interval]))"}),
-            Panel("Busiest steps (1h)", "short", {
-                "{{journey}} / {{step}}": "topk(10, sum by (journey, step) "
-                                          "(increase(loom_journey_steps_total[1h])))"}),
+                               "(rate(loom_journeys_sends_total[$__rate_interval]))"}),
+            Panel("Conversions in window, treated vs holdout (24h)", "short", {
+                "{{journey}} {{group}}": "sum by (journey, group) (increase(loom_journeys_conversions_total[24h]))"}),
+            Panel("Uplift over holdout with 95% interval", "percentunit", {
+                "{{journey}} {{variant}}": "max by (journey, variant) (loom_journeys_uplift)",
+                "{{journey}} {{variant}} low": "max by (journey, variant) (loom_journeys_uplift_ci_low)",
+                "{{journey}} {{variant}} high": "max by (journey, variant) (loom_journeys_uplift_ci_high)"}),
+            Panel("Trigger actions", "short", {
+                "{{action}}": "sum by (action) (rate(loom_journeys_trigger_total[$__rate_interval]))"}),
         ],
     ),
     Dashboard(

@@ -115,6 +115,13 @@ class LocalStack:
         })
         return env
 
+    def _shared_dirs(self) -> dict[str, str]:
+        # The model registry and the creative library are shared volumes in Kubernetes; here, folders.
+        return {
+            "LOOM_REGISTRY_DIR": str(self.home / "data" / "models"),
+            "LOOM_CREATIVE_LIBRARY": str(self.home / "data" / "creative"),
+        }
+
     def service_process(self, name: str, tokens: dict[str, str] | None = None) -> ManagedProcess:
         """The managed process of one service (``python -m services.<name>``)."""
         env: dict[str, str] = {}
@@ -124,6 +131,7 @@ class LocalStack:
                 "LOOM_GRPC_PORT": str(self.ports.grpc[name]),
                 "LOOM_METRICS_PORT": str(self.ports.metrics[name]),
                 "LOOM_DB_URL": f"sqlite+aiosqlite:///{self.home / 'data' / f'{name}.db'}",
+                **self._shared_dirs(),
             })
         return ManagedProcess(name, [sys.executable, "-m", f"services.{name}"], self.home / "logs" / f"{name}.log",
                               self.home / "run" / f"{name}.pid", env=env, cwd=REPO_ROOT)
@@ -133,7 +141,11 @@ class LocalStack:
         env: dict[str, str] = {}
         if tokens is not None:
             env = self._component_env(WORKER_SUBJECT, tokens)
-            env["LOOM_METRICS_PORT"] = str(self.ports.worker_metrics)
+            env.update({
+                "LOOM_METRICS_PORT": str(self.ports.worker_metrics),
+                "LOOM_DB_URL": f"sqlite+aiosqlite:///{self.home / 'data' / 'workflows.db'}",
+                **self._shared_dirs(),
+            })
         return ManagedProcess("worker", [sys.executable, "-m", "workflows.worker"], self.home / "logs" / "worker.log",
                               self.home / "run" / "worker.pid", env=env, cwd=REPO_ROOT)
 

@@ -16,7 +16,19 @@ from rich.table import Table
 from infra.local.config import SERVICES
 from infra.local.health import Check, check_env
 from infra.local.procs import pid_alive
-from services.cli import consent, dsr, factory, identity, plans, quarantine, stack
+from services.cli import (
+    consent,
+    destinations,
+    dlq,
+    dsr,
+    factory,
+    identity,
+    journeys,
+    models,
+    plans,
+    quarantine,
+    stack,
+)
 from services.cli.context import client_env, loom_home
 
 app = typer.Typer(name="loom", help="Operate a Loom deployment.", no_args_is_help=True)
@@ -28,6 +40,10 @@ app.add_typer(dsr.app, name="dsr")
 app.add_typer(factory.app, name="factory")
 app.add_typer(identity.profiles, name="profiles")
 app.add_typer(identity.audiences, name="audiences")
+app.add_typer(journeys.app, name="journeys")
+app.add_typer(models.app, name="models")
+app.add_typer(destinations.app, name="destinations")
+app.add_typer(dlq.app, name="dlq")
 
 
 def _worker_check(home: Path) -> Check | None:

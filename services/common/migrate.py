@@ -41,6 +41,7 @@ import services
 from services.common.storage import Database, DatabaseConfigError, parse_database_url
 
 SERVICES_DIR = Path(services.__file__).resolve().parent
+WORKFLOWS_DIR = SERVICES_DIR.parent / "workflows"
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -56,6 +57,9 @@ def version_table(service: str) -> str:
 def migrations_dir(service: str) -> Path:
     """The migration tree of `service`; raises `UnknownServiceError` if it has none."""
     path = SERVICES_DIR / service / "migrations"
+    if not (path / "env.py").is_file():
+        # Workflow packages that own tables (journeys) keep their migrations beside their code.
+        path = WORKFLOWS_DIR / service / "migrations"
     if not _SERVICE_NAME.match(service) or not (path / "env.py").is_file():
         known = ", ".join(services_with_migrations()) or "none"
         raise UnknownServiceError(f"service {service!r} has no migrations (services with migrations: {known})")
@@ -64,11 +68,8 @@ def migrations_dir(service: str) -> Path:
 
 def services_with_migrations() -> list[str]:
     """Every service under ``services/`` that owns a migration tree, sorted by name."""
-    return sorted(
-        path.parent.parent.name
-        for path in SERVICES_DIR.glob("*/migrations/env.py")
-        if _SERVICE_NAME.match(path.parent.parent.name)
-    )
+    found = [*SERVICES_DIR.glob("*/migrations/env.py"), *WORKFLOWS_DIR.glob("*/migrations/env.py")]
+    return sorted(path.parent.parent.name for path in found if _SERVICE_NAME.match(path.parent.parent.name))
 
 
 def alembic_config(service: str, connection: Connection | None = None) -> Config:

@@ -14,7 +14,6 @@ from loom.creative.v1 import creative_pb2 as pb
 from ml.creative.brand import load_brand_kit, load_calendars, load_glossary, load_markets
 from services.common.errors import NotFound, Violations
 from services.common.storage import Database, upsert
-from services.creative.convert import ts
 from services.creative.library_index import now_utc
 from services.creative.tables import brand_kits, occasion_calendars
 

@@ -116,19 +116,20 @@ class FactoryRuns:
 
     async def _refresh(self, row: dict[str, Any]) -> dict[str, Any]:
         try:
-            handle: WorkflowHandle[Any, Any] = (await self.client()).get_workflow_handle(row["workflow_id"])
+            handle: WorkflowHandle[Any, Progress] = (await self.client()).get_workflow_handle(
+                row["workflow_id"], result_type=Progress)
             status = (await handle.describe()).status
             changes: dict[str, Any] = {}
             if status in FINISHED:
                 changes["state"] = FINISHED[status]
                 changes["finished_at"] = now_utc()
                 if status == WorkflowExecutionStatus.COMPLETED:
-                    changes["progress"] = dataclasses.asdict(await handle.result(result_type=Progress))
+                    changes["progress"] = dataclasses.asdict(await handle.result())
                 else:
                     changes["error"] = f"workflow ended {status.name.lower()}"
             else:
                 progress: Progress = await asyncio.wait_for(
-                    handle.query(FactoryWorkflow.progress, result_type=Progress), 5)
+                    handle.query(FactoryWorkflow.progress), 3)
                 changes = {"state": "running" if progress.categories else "pending",
                            "progress": dataclasses.asdict(progress)}
         except (Unavailable, RPCError, TimeoutError) as exc:

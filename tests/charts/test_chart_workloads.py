@@ -98,7 +98,7 @@ def test_network_policies_admit_only_the_callers_that_need_them(rendered: Render
     forwarding = _grpc_callers(by_name(objects, "NetworkPolicy", "loom-forwarding"))
     assert forwarding == {"worker-journeys", "worker-privacy", "worker-platform"}
     ingestion = _grpc_callers(by_name(objects, "NetworkPolicy", "loom-ingestion"))
-    assert ingestion == {"worker-platform", "ns:edge", "ns:analytics"}
+    assert ingestion == {"identity", "prediction", "worker-platform", "ns:edge", "ns:analytics"}
     worker = by_name(objects, "NetworkPolicy", "loom-worker-training")
     assert [r["ports"] for r in worker["spec"]["ingress"]] == [[{"port": "metrics", "protocol": "TCP"}]]
 
@@ -107,8 +107,9 @@ def test_callee_addresses_follow_the_callees_list(rendered: Rendered) -> None:
     prediction = by_name(rendered["minimal"], "Deployment", "loom-prediction")
     env = env_of(prediction["spec"]["template"]["spec"]["containers"][0])
     assert env["LOOM_IDENTITY_ADDR"]["value"] == "loom-identity.loom.svc:50052"
-    assert env["LOOM_RAY_SERVE_URL"]["value"] == "http://loom-models-serve-svc.loom.svc:8000"
-    assert "LOOM_CONSENT_ADDR" not in env
+    assert env["LOOM_SERVE_URL"]["value"] == "http://loom-models-serve-svc.loom.svc:8000/prediction"
+    assert env["LOOM_CONSENT_ADDR"]["value"] == "loom-consent.loom.svc:50053"
+    assert "LOOM_FORWARDING_ADDR" not in env
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

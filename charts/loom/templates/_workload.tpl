@@ -157,8 +157,8 @@ spec:
 {{- include "loom.dbEnv" $root }}
 {{- end }}
 {{- if $cfg.rayServe }}
-- name: LOOM_RAY_SERVE_URL
-  value: {{ include "loom.rayServeUrl" $root | quote }}
+- name: LOOM_SERVE_URL
+  value: {{ printf "%s/%s" (include "loom.rayServeUrl" $root) .name | quote }}
 {{- end }}
 {{- range $cfg.callees }}
 {{- $callee := index $root.Values.components . }}
