@@ -51,6 +51,7 @@ class WorkerConfig(RuntimeConfig):
     creative_addr: str = setting("127.0.0.1:50055", help="creative service address")
     forwarding_addr: str = setting("127.0.0.1:50056", help="forwarding service address")
     db_url: str = database_setting("sqlite+aiosqlite:///.loom/data/workflows.db")
+    creative_db_url: str = setting("", help="creative service database; factory assets are indexed there ('' to skip)")
     registry_dir: Path = setting(Path(".loom/models"), help="model registry root (training queue)")
     journey_trigger: bool = setting(True, help="run the bus consumer that starts journeys from events")
 
@@ -79,19 +80,19 @@ class Shared:
 async def _platform(shared: Shared) -> list[Any]:
     from workflows import platform
 
-    return platform.activities(shared.config)
+    return platform.make_activities(shared.config)
 
 
 async def _privacy(shared: Shared) -> list[Any]:
     from workflows import privacy
 
-    return privacy.activities(shared.config)
+    return privacy.make_activities(shared.config)
 
 
 async def _factory(shared: Shared) -> list[Any]:
     from workflows import factory
 
-    return factory.activities(shared.config)
+    return factory.make_activities(shared.config)
 
 
 async def _journeys(shared: Shared) -> list[Any]:
@@ -106,7 +107,7 @@ async def _journeys(shared: Shared) -> list[Any]:
     if shared.config.journey_trigger:
         stop = await start_trigger(await shared.bus(), JourneyTrigger(shared.client, JourneyRegistry(db)))
         shared.stack.push_async_callback(stop)
-    return journeys.activities(shared.config)
+    return journeys.make_activities(shared.config)
 
 
 async def _training(shared: Shared) -> list[Any]:
@@ -121,7 +122,7 @@ async def _training(shared: Shared) -> list[Any]:
     checker = await ConsentChecker.connect(config.consent_addr, config.service_token, await shared.bus())
     await checker.start()
     shared.stack.push_async_callback(checker.close)
-    return training.activities(TrainingConfig(
+    return training.make_activities(TrainingConfig(
         registry_dir=config.registry_dir,
         ingestion=ingestion_pb2_grpc.IngestionServiceStub(channel(config.ingestion_addr, config.service_token)),
         identity=identity_pb2_grpc.IdentityServiceStub(channel(config.identity_addr, config.service_token)),

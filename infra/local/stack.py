@@ -144,6 +144,7 @@ class LocalStack:
             env.update({
                 "LOOM_METRICS_PORT": str(self.ports.worker_metrics),
                 "LOOM_DB_URL": f"sqlite+aiosqlite:///{self.home / 'data' / 'workflows.db'}",
+                "LOOM_CREATIVE_DB_URL": f"sqlite+aiosqlite:///{self.home / 'data' / 'creative.db'}",
                 **self._shared_dirs(),
             })
         return ManagedProcess("worker", [sys.executable, "-m", "workflows.worker"], self.home / "logs" / "worker.log",

@@ -17,7 +17,7 @@ TASK_QUEUE = "loom-factory"
 WORKFLOWS = [FactoryWorkflow]
 
 
-def activities(config: Any) -> list[Callable[..., Any]]:
+def make_activities(config: Any) -> list[Callable[..., Any]]:
     """Activities for the worker: the library root comes from ``LOOM_CREATIVE_LIBRARY`` (default .loom/creative),
     the creative service's database, where produced assets are indexed, from ``LOOM_CREATIVE_DB_URL`` (unset: the
     service indexes finished runs from the library itself)."""

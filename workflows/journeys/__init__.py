@@ -1,6 +1,6 @@
 """Campaign journeys on Temporal: specs, the generic JourneyWorkflow, broadcast cohorts and the trigger.
 
-The worker wiring: ``Worker(client, task_queue=TASK_QUEUE, workflows=WORKFLOWS, activities=activities(config))``.
+The worker wiring: ``Worker(client, task_queue=TASK_QUEUE, workflows=WORKFLOWS, activities=make_activities(config))``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class JourneyWorkerConfig(Protocol):
     db_url: str
 
 
-def activities(config: JourneyWorkerConfig) -> list[Any]:
+def make_activities(config: JourneyWorkerConfig) -> list[Any]:
     """Every journey activity, bound to gRPC channels and the journeys database named in ``config``.
 
     The database is opened here and lives as long as the worker process; its tables are migrated by
@@ -58,4 +58,4 @@ def activities(config: JourneyWorkerConfig) -> list[Any]:
     return journey.all() + cohort.all()
 
 
-__all__ = ["TASK_QUEUE", "WORKFLOWS", "BroadcastCohortWorkflow", "JourneyWorkflow", "activities"]
+__all__ = ["TASK_QUEUE", "WORKFLOWS", "BroadcastCohortWorkflow", "JourneyWorkflow", "make_activities"]

@@ -10,7 +10,7 @@ from workflows.platform.workflows import SegmentCustomerWorkflow
 WORKFLOWS = [SegmentCustomerWorkflow]
 
 
-def activities(config: Any) -> list[Any]:
+def make_activities(config: Any) -> list[Any]:
     """The activity callables of this queue, bound to clients built from the worker config."""
     from loom.identity.v1 import identity_pb2_grpc
     from services.common.client import channel
@@ -20,4 +20,4 @@ def activities(config: Any) -> list[Any]:
     return [ProfileActivities(identity).get_profile]
 
 
-__all__ = ["TASK_QUEUE", "WORKFLOWS", "activities"]
+__all__ = ["TASK_QUEUE", "WORKFLOWS", "make_activities"]

@@ -1,6 +1,6 @@
 """Privacy workflows: data-subject access and erasure requests across every Loom store.
 
-The worker serves ``TASK_QUEUE`` with ``WORKFLOWS`` and ``activities(config)``; the consent service starts
+The worker serves ``TASK_QUEUE`` with ``WORKFLOWS`` and ``make_activities(config)``; the consent service starts
 ``DataSubjectRequest`` workflows (id ``dsr-<request_id>``) on that queue.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from workflows.privacy.types import TASK_QUEUE
 from workflows.privacy.workflows import DataSubjectRequestWorkflow
 
-__all__ = ["TASK_QUEUE", "WORKFLOWS", "activities"]
+__all__ = ["TASK_QUEUE", "WORKFLOWS", "make_activities"]
 
 WORKFLOWS: list[type] = [DataSubjectRequestWorkflow]
 
@@ -22,7 +22,7 @@ DEFAULT_ADDRS = {"ingestion": "127.0.0.1:50051", "identity": "127.0.0.1:50052", 
                  "prediction": "127.0.0.1:50054", "creative": "127.0.0.1:50055", "forwarding": "127.0.0.1:50056"}
 
 
-def activities(config: Any) -> list[Callable[..., Any]]:
+def make_activities(config: Any) -> list[Callable[..., Any]]:
     """The privacy activities wired to the services named by ``config`` (``<svc>_addr``, ``service_token``,
     ``export_dir``; missing fields fall back to the local stack's defaults)."""
     from loom.consent.v1 import consent_pb2, consent_pb2_grpc

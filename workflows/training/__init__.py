@@ -1,6 +1,6 @@
 """Model training and batch scoring on the ``loom-training`` task queue.
 
-The worker registers ``WORKFLOWS`` and ``activities(config)``; ``nightly_schedule`` creates the Temporal
+The worker registers ``WORKFLOWS`` and ``make_activities(config)``; ``nightly_schedule`` creates the Temporal
 schedule that scores every profile each night.
 """
 
@@ -15,10 +15,10 @@ from workflows.training.workflows import BatchScoringWorkflow, TrainModelWorkflo
 WORKFLOWS = [TrainModelWorkflow, BatchScoringWorkflow]
 NIGHTLY_SCHEDULE_ID = "prediction-nightly-batch-scoring"
 
-__all__ = ["TASK_QUEUE", "WORKFLOWS", "activities", "nightly_schedule"]
+__all__ = ["TASK_QUEUE", "WORKFLOWS", "make_activities", "nightly_schedule"]
 
 
-def activities(config: Any) -> list[Any]:
+def make_activities(config: Any) -> list[Any]:
     """The activity callables for a worker, bound to one TrainingActivities that owns the clients.
 
     ``config`` is a ``workflows.training.activities.TrainingConfig``. The import is deferred because the
