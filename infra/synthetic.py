@@ -89,7 +89,6 @@ def _event(rng: random.Random, customer: Customer, kind: int, when: datetime, id
                                 app=pb.AppContext(name="shop", version="5.2.0")),
     )
     event.timestamp.FromDatetime(when)
-    event.sent_at.FromDatetime(when + timedelta(seconds=rng.uniform(0.1, 2.0)))
     return event
 
 
@@ -97,7 +96,8 @@ def history(customers: list[Customer], days: int = 120, seed: int = 11,
             end: datetime | None = None) -> Iterator[pb.Event]:
     """Every customer's events over ``days`` days, customer by customer, in time order per customer.
 
-    Updates each customer's ground-truth order counts and revenue as it goes.
+    Events carry no ``sent_at``: this is a backfill of history, and ingestion's clock-skew correction would
+    otherwise move every event to the moment it was sent. Updates each customer's ground truth as it goes.
     """
     rng = random.Random(seed)
     end = end or datetime.now(UTC).replace(microsecond=0)
