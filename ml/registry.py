@@ -157,3 +157,27 @@ def _bytes_of(artifact: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     torch.save(artifact, buffer)
     return buffer.getvalue()
+
+
+# Files of the registry that may hold text about people (cards, evaluation reports); artifacts are tensors.
+_TEXT_SUFFIXES = (".json", ".csv", ".txt", ".jsonl")
+
+
+def files_mentioning(root: Path | str, needles: list[str]) -> list[Path]:
+    """Text files under a registry root that contain any of ``needles`` (case-insensitive); for erasure."""
+    wanted = [n.lower() for n in needles if n]
+    found = []
+    for path in sorted(Path(root).rglob("*")):
+        if path.is_file() and path.suffix in _TEXT_SUFFIXES and not path.name.startswith("."):
+            text = path.read_text(errors="replace").lower()
+            if any(n in text for n in wanted):
+                found.append(path)
+    return found
+
+
+def redact_file(path: Path, needles: list[str], replacement: str = "[erased]") -> None:
+    """Replaces every occurrence of ``needles`` (case-insensitive) in a text file, atomically."""
+    text = path.read_text(errors="replace")
+    for needle in sorted((n for n in needles if n), key=len, reverse=True):
+        text = re.sub(re.escape(needle), replacement, text, flags=re.IGNORECASE)
+    _write_atomic(path, text.encode())

@@ -100,6 +100,11 @@ def client_env(ports: StackPorts, operator_token: str, home: Path) -> dict[str, 
     return env
 
 
+def workflows_db_url(home: Path) -> str:
+    """The journeys/workflows database the local worker uses (the demo applies journeys there)."""
+    return f"sqlite+aiosqlite:///{home / 'data' / 'workflows.db'}"
+
+
 def render_env_file(env: Mapping[str, str]) -> str:
     """``KEY=VALUE`` lines, sorted, loadable by ``set -a; . .loom/env`` and by :func:`read_env_file`."""
     return "".join(f"{key}={value}\n" for key, value in sorted(env.items()))

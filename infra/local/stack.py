@@ -28,6 +28,7 @@ from infra.local.config import (
     ensure_tokens,
     render_env_file,
     service_addr_var,
+    workflows_db_url,
     write_private,
 )
 from infra.local.health import check_grpc, check_nats, check_temporal
@@ -143,7 +144,7 @@ class LocalStack:
             env = self._component_env(WORKER_SUBJECT, tokens)
             env.update({
                 "LOOM_METRICS_PORT": str(self.ports.worker_metrics),
-                "LOOM_DB_URL": f"sqlite+aiosqlite:///{self.home / 'data' / 'workflows.db'}",
+                "LOOM_DB_URL": workflows_db_url(self.home),
                 "LOOM_CREATIVE_DB_URL": f"sqlite+aiosqlite:///{self.home / 'data' / 'creative.db'}",
                 **self._shared_dirs(),
             })

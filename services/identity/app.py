@@ -23,6 +23,7 @@ from services.common.storage import Database
 from services.identity.audiences.engine import AudienceEngine
 from services.identity.components import Identity
 from services.identity.masking import DEFAULT_PII_TRAITS, MaskingPolicy
+from services.identity.privacy import IdentityPrivacy
 from services.identity.rebuild import EventSource, archive_source
 from services.identity.servicer import FULL_NAME, POLICY, IdentityServicer
 from services.identity.store import ProfileStore
@@ -66,7 +67,8 @@ async def build(config: IdentityConfig) -> ServiceApp:
 
     identity = Identity.build(store, audiences,
                               MaskingPolicy.from_names(config.pii_identifier_types, config.pii_traits),
-                              open_archive if archive_channel is not None else None)
+                              open_archive if archive_channel is not None else None,
+                              IdentityPrivacy(db, bus, CONSUMER))
 
     async def handle(msgs: list[Msg]) -> None:
         await store.apply_batch(decode_batches(m.data for m in msgs), None)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from loom.common.v1 import common_pb2
 from services.identity.audiences.engine import AudienceEngine
 from services.identity.masking import MaskingPolicy
+from services.identity.privacy import IdentityPrivacy
 from services.identity.reads import ProfileReader
 from services.identity.rebuild import EventSource, Rebuilder
 from services.identity.store import ProfileStore
@@ -30,13 +31,15 @@ class Identity:
     rebuilder: Rebuilder
     masking: MaskingPolicy
     archive: ArchiveOpener | None = None
+    privacy: IdentityPrivacy | None = None
 
     @classmethod
     def build(cls, store: ProfileStore, audiences: AudienceEngine, masking: MaskingPolicy | None = None,
-              archive: ArchiveOpener | None = None) -> Identity:
+              archive: ArchiveOpener | None = None, privacy: IdentityPrivacy | None = None) -> Identity:
         """Wires the domain objects around one store; registers the audience hook on it."""
         if audiences.on_profiles_changed not in store.hooks:
             store.hooks.append(audiences.on_profiles_changed)
         return cls(store=store, reader=ProfileReader(store.db), traits=TraitWriter(store),
                    unmerger=Unmerger(store), audiences=audiences, rebuilder=Rebuilder(store, audiences),
-                   masking=masking or MaskingPolicy(), archive=archive)
+                   masking=masking or MaskingPolicy(), archive=archive,
+                   privacy=privacy or IdentityPrivacy(store.db))

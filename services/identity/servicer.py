@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import grpc
+
 from loom.identity.v1 import identity_pb2 as pb
 from loom.identity.v1 import identity_pb2_grpc as pb_grpc
 from services.common.auth import ANALYST, OPERATOR, SERVICE, MethodPolicy
-from services.common.unimplemented import fill_unimplemented
+from services.common.errors import Unavailable
 from services.identity.components import Identity
 from services.identity.rpc_audiences import AudienceRpcs
 from services.identity.rpc_graph import GraphRpcs
@@ -22,6 +24,8 @@ POLICY = MethodPolicy(FULL_NAME, roles={
     "UpdateTraits": WRITERS, "WritePredictiveTraits": WRITERS, "PutAudience": WRITERS, "DeleteAudience": WRITERS,
     "ExportAudience": WRITERS,
     "PutIdentityRules": OPERATORS, "Unmerge": OPERATORS, "RebuildProfiles": OPERATORS,
+    # Data-subject requests come from the privacy workflow only (admin may do all).
+    "ExportPerson": frozenset({SERVICE}), "ErasePerson": frozenset({SERVICE}),
 })
 
 __all__ = ["FULL_NAME", "MAX_BATCH", "POLICY", "IdentityServicer"]
@@ -33,19 +37,15 @@ class IdentityServicer(ProfileRpcs, GraphRpcs, AudienceRpcs, pb_grpc.IdentitySer
     def __init__(self, identity: Identity) -> None:
         self._d = identity
 
+    async def ExportPerson(self, request: pb.ExportPersonRequest, context: grpc.aio.ServicerContext
+                           ) -> pb.ExportPersonResponse:
+        if self._d.privacy is None:
+            raise Unavailable("data-subject requests are not wired in this process")
+        return await self._d.privacy.export(request.subject)
 
-# fill_unimplemented looks only at the class's own namespace, so the mixins' RPCs are placed there first.
-_RPC_NAMES = {m.name for m in pb.DESCRIPTOR.services_by_name["IdentityService"].methods}
-for _mixin in (ProfileRpcs, GraphRpcs, AudienceRpcs):
-    for _name, _handler in vars(_mixin).items():
-        if _name in _RPC_NAMES:
-            setattr(IdentityServicer, _name, _handler)
+    async def ErasePerson(self, request: pb.ErasePersonRequest, context: grpc.aio.ServicerContext
+                          ) -> pb.ErasePersonResponse:
+        if self._d.privacy is None:
+            raise Unavailable("data-subject requests are not wired in this process")
+        return await self._d.privacy.erase(request.subject)
 
-fill_unimplemented(
-    IdentityServicer,
-    pb.DESCRIPTOR.services_by_name["IdentityService"],
-    {
-        "ExportPerson": "data-subject requests (issue #5)",
-        "ErasePerson": "data-subject requests (issue #5)",
-    },
-)

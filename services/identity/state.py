@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format
+from prometheus_client import Counter
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from services.common.events import event_category
@@ -21,6 +22,21 @@ from services.common.events import event_category
 # Trait writes made through the API (UpdateTraits) travel as events with this message id prefix: they set
 # traits but are not customer activity, so they leave the computed traits alone.
 API_WRITE_PREFIX = "api:"
+# Traits that are identifiers: kept even without personalisation consent (identity stitches on them).
+IDENTIFIER_TRAITS = frozenset({"email", "phone"})
+PERSONALISATION = "personalisation"
+WITHHELD = Counter("loom_identity_traits_withheld_total", "Personalisation traits not stored because the event's "
+                   "consent denied personalisation.")
+
+
+def personalisation_withheld(event: pb.Event) -> bool:
+    """True when ingestion tagged the event with personalisation consent denied (see docs/consent.md).
+
+    Only an explicit ``false`` withholds: ingestion tags every event when it has a consent service (unknown
+    people and an unreachable service are tagged false), so an untagged event is an API write or comes
+    from a deployment that runs without consent.
+    """
+    return PERSONALISATION in event.consent and not event.consent[PERSONALISATION]
 
 
 def iso_time(ts: datetime) -> str:
@@ -92,7 +108,11 @@ class ProfileState:
             self._apply_activity(event, at)
         changes: list[tuple[str, Any, str]] = []
         if event.HasField("traits"):
+            withheld = personalisation_withheld(event)
             for name, value in json_format.MessageToDict(event.traits).items():
+                if withheld and name not in IDENTIFIER_TRAITS:
+                    WITHHELD.inc()
+                    continue
                 policy = (policies or {}).get(name, "last_write")
                 before = self.traits.get(name)
                 written = combine_trait(policy, before, {"v": value, "t": at, "s": event.source_id})

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import Counter
 from sqlalchemy import insert, select
@@ -41,9 +41,16 @@ from services.ingestion.violations import record_rows
 EVENTS = Counter("loom_ingestion_events_total", "Events by outcome.", ["source", "status"])
 _STATUS_NAME = {v: pb.EventStatus.Name(v).removeprefix("EVENT_STATUS_").lower() for v in pb.EventStatus.values()}
 
-# Tags accepted events with the consent snapshot before they are published (the consent capability plugs
-# one in); it may set ``event.consent`` and must not change anything else.
-ConsentTagger = Callable[[Sequence[pb.Event]], Awaitable[None]]
+
+
+class ConsentHook(Protocol):
+    """Consent at ingest (``services.ingestion.consent_gate.ConsentGate`` is the real one)."""
+
+    async def suppressed(self, events: Sequence[pb.Event]) -> list[bool]:
+        """Per event, whether its person was erased; raises Unavailable when that cannot be known."""
+
+    async def tag(self, events: Sequence[pb.Event], gpc: bool = False) -> None:
+        """Sets ``event.consent``, changing nothing else."""
 
 
 class RecentIds:
@@ -92,7 +99,7 @@ class Ingestor:
     """Turns batches of client events into durably published, deduplicated bus messages."""
 
     def __init__(self, db: Database, bus: EventBus, plans: PlanStore | None = None,
-                 hasher: IdentifierHasher | None = None, consent: ConsentTagger | None = None,
+                 hasher: IdentifierHasher | None = None, consent: ConsentHook | None = None,
                  recent_capacity: int = 1_000_000) -> None:
         self._db = db
         self._recent = RecentIds(recent_capacity)
@@ -113,25 +120,31 @@ class Ingestor:
         if problems:
             raise InvalidArgument(problems)
 
-    async def ingest(self, events: Sequence[pb.Event], source_id: str) -> BatchOutcome:
-        """Ingests a batch with a result per event; raises Unavailable when the bus cannot confirm."""
+    async def ingest(self, events: Sequence[pb.Event], source_id: str, gpc: bool = False) -> BatchOutcome:
+        """Ingests a batch with a result per event; raises Unavailable when the bus or the suppression list
+        cannot confirm. ``gpc``: the client sent a Global Privacy Control signal."""
         now = datetime.now(UTC)
         received_ns = time.time_ns()
         results: list[pb.EventResult] = []
-        pending: list[tuple[int, pb.Event]] = []
-        seen: set[str] = set()
+        valid: list[tuple[int, pb.Event]] = []
         for index, event in enumerate(events):
             result = pb.EventResult(index=index, message_id=event.message_id)
             violations = check_event(event, index)
             if violations:
                 result.status = pb.EVENT_STATUS_REJECTED
                 result.violations.extend(violations)
-            elif event.message_id in seen or event.message_id in self._recent:
-                result.status = pb.EVENT_STATUS_DUPLICATE
+            else:
+                valid.append((index, event))
+            results.append(result)
+        # Before dedup: an erased person's retry is SUPPRESSED, not a DUPLICATE of what was erased.
+        pending: list[tuple[int, pb.Event]] = []
+        seen: set[str] = set()
+        for index, event in await self._drop_suppressed(valid, results):
+            if event.message_id in seen or event.message_id in self._recent:
+                results[index].status = pb.EVENT_STATUS_DUPLICATE
             else:
                 seen.add(event.message_id)
                 pending.append((index, event))
-            results.append(result)
 
         known = await self._already_ingested([e.message_id for _, e in pending], now)
         fresh = []
@@ -146,7 +159,7 @@ class Ingestor:
         sorted_ = self._apply_plan(fresh, source_id, results, now)
 
         if sorted_.publish:
-            await self._tag_consent([e for _, e in sorted_.publish])
+            await self._tag_consent([e for _, e in sorted_.publish], gpc)
             await self._publish(sorted_.publish, results)
         await self._record(sorted_.held, sorted_.violations)
 
@@ -195,9 +208,23 @@ class Ingestor:
             await self._publish(todo, results)
         return [r.status for r in results]
 
-    async def _tag_consent(self, events: list[pb.Event]) -> None:
+    async def _drop_suppressed(self, fresh: list[tuple[int, pb.Event]],
+                               results: list[pb.EventResult]) -> list[tuple[int, pb.Event]]:
+        """Events of erased people get SUPPRESSED and go nowhere, not even to the quarantine."""
+        if self._consent is None or not fresh:
+            return fresh
+        flags = await self._consent.suppressed([e for _, e in fresh])
+        kept = []
+        for (index, event), suppressed in zip(fresh, flags, strict=True):
+            if suppressed:
+                results[index].status = pb.EVENT_STATUS_SUPPRESSED
+            else:
+                kept.append((index, event))
+        return kept
+
+    async def _tag_consent(self, events: list[pb.Event], gpc: bool = False) -> None:
         if self._consent is not None:
-            await self._consent(events)
+            await self._consent.tag(events, gpc)
 
     async def _publish(self, to_publish: list[tuple[int, pb.Event]], results: list[pb.EventResult]) -> None:
         """One JetStream message per partition: a durable write carries many events, order kept per user."""

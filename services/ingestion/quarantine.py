@@ -45,7 +45,8 @@ def quarantine_row(event: pb.Event, verdict: Verdict, at: datetime) -> dict[str,
             "payload": event.SerializeToString()}
 
 
-def _to_proto(row: Any) -> pb.QuarantinedEvent:
+def quarantined_to_proto(row: Any) -> pb.QuarantinedEvent:
+    """The QuarantinedEvent of a ``quarantine`` row."""
     held = pb.QuarantinedEvent(plan_id=row.plan_id, plan_revision=row.plan_revision)
     held.event.ParseFromString(row.payload)
     for v in row.violations:
@@ -88,7 +89,7 @@ class QuarantineStore:
                                        .order_by(quarantine.c.quarantined_at, quarantine.c.message_id)
                                        .offset(offset).limit(size + 1))).all()
             total = int((await conn.execute(select(func.count()).select_from(quarantine).where(*where))).scalar_one())
-        response = pb.ListQuarantinedResponse(events=[_to_proto(r) for r in rows[:size]])
+        response = pb.ListQuarantinedResponse(events=[quarantined_to_proto(r) for r in rows[:size]])
         response.page.total_size = total
         if len(rows) > size:
             response.page.next_page_token = str(offset + size)

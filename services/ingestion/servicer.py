@@ -13,10 +13,10 @@ from services.common.auth import ANALYST, OPERATOR, SERVICE, SOURCE, MethodPolic
 from services.common.errors import Violations
 from services.common.pipeline import current_principal
 from services.common.storage import Database
-from services.common.unimplemented import fill_unimplemented
 from services.ingestion.archive import Archive
 from services.ingestion.ingestor import BatchOutcome, Ingestor
 from services.ingestion.plan_store import PlanStore
+from services.ingestion.privacy import IngestionPrivacy
 from services.ingestion.quarantine import QuarantineStore
 from services.ingestion.sources import RateLimiter, SourceStore
 from services.ingestion.top_categories import top_categories
@@ -42,6 +42,9 @@ POLICY = MethodPolicy(
         "DiscardQuarantined": frozenset({OPERATOR}),
         "CreateSource": frozenset({OPERATOR}),
         "ListSources": frozenset({OPERATOR}),
+        # Data-subject requests come from the privacy workflow only (admin may do all).
+        "ExportPerson": frozenset({SERVICE}),
+        "ErasePerson": frozenset({SERVICE}),
     },
 )
 _COUNTERS = {
@@ -50,6 +53,8 @@ _COUNTERS = {
     pb.EVENT_STATUS_REJECTED: "rejected_count",
     pb.EVENT_STATUS_QUARANTINED: "quarantined_count",
 }
+# The Global Privacy Control signal (the browser's Sec-GPC header), forwarded by SDKs and proxies as metadata.
+GPC_HEADER = "sec-gpc"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +69,7 @@ class IngestionParts:
     limiter: RateLimiter
     violations: ViolationLog
     db: Database
+    privacy: IngestionPrivacy
 
 
 class IngestionServicer(pb_grpc.IngestionServiceServicer):
@@ -73,19 +79,20 @@ class IngestionServicer(pb_grpc.IngestionServiceServicer):
         self._parts = parts
         self._archive = parts.archive
 
-    async def _ingest(self, events: Sequence[pb.Event], size: int) -> BatchOutcome:
+    async def _ingest(self, events: Sequence[pb.Event], size: int, context: grpc.aio.ServicerContext) -> BatchOutcome:
         self._parts.ingestor.check_batch_limits(events, size)
         principal = current_principal()
         if principal.source_id:
             # Write keys are rate-limited; internal services (replays, imports) are not.
             limits = self._parts.sources.limits(principal.source_id)
             self._parts.limiter.take(principal.source_id, len(events), limits)
-        return await self._parts.ingestor.ingest(events, principal.source_id or principal.subject)
+        gpc = any(k.lower() == GPC_HEADER and str(v).strip() == "1" for k, v in context.invocation_metadata() or ())
+        return await self._parts.ingestor.ingest(events, principal.source_id or principal.subject, gpc=gpc)
 
     async def IngestBatch(
         self, request: pb.IngestBatchRequest, context: grpc.aio.ServicerContext
     ) -> pb.IngestBatchResponse:
-        outcome = await self._ingest(request.events, request.ByteSize())
+        outcome = await self._ingest(request.events, request.ByteSize(), context)
         return pb.IngestBatchResponse(results=outcome.results, accepted_count=outcome.accepted)
 
     async def Ingest(
@@ -93,7 +100,7 @@ class IngestionServicer(pb_grpc.IngestionServiceServicer):
     ) -> pb.IngestResponse:
         summary = pb.IngestResponse()
         async for chunk in request_iterator:
-            outcome = await self._ingest(chunk.events, chunk.ByteSize())
+            outcome = await self._ingest(chunk.events, chunk.ByteSize(), context)
             for result in outcome.results:
                 name = _COUNTERS.get(result.status)
                 if name:
@@ -173,18 +180,19 @@ class IngestionServicer(pb_grpc.IngestionServiceServicer):
     ) -> pb.TopCategoriesResponse:
         return await top_categories(self._parts.db, request)
 
+    async def ExportPerson(
+        self, request: pb.ExportPersonRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ExportPersonResponse:
+        return await self._parts.privacy.export(request.subject)
+
+    async def ErasePerson(
+        self, request: pb.ErasePersonRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ErasePersonResponse:
+        return await self._parts.privacy.erase(request.subject)
+
 
 def _require(value: str, field: str) -> None:
     problems = Violations()
     problems.require(value, field)
     problems.raise_if_any()
 
-
-fill_unimplemented(
-    IngestionServicer,
-    pb.DESCRIPTOR.services_by_name["IngestionService"],
-    {
-        "ExportPerson": "data-subject requests (issue #5)",
-        "ErasePerson": "data-subject requests (issue #5)",
-    },
-)

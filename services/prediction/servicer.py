@@ -19,6 +19,7 @@ from services.common.unimplemented import fill_unimplemented
 from services.prediction.convert import card_to_proto, now, prediction_to_proto
 from services.prediction.features import OnlineFeatures, ProfileFeatures, ProfilingAllowedAsync
 from services.prediction.jobs import TrainingJobs
+from services.prediction.privacy import PredictionPrivacy
 from services.prediction.registry_api import RegistryApi
 from services.prediction.serving import ServeClient
 
@@ -28,6 +29,8 @@ POLICY = MethodPolicy(FULL_NAME, roles={
     "ListModels": READERS, "GetModel": READERS, "GetBatchScoringJob": READERS,
     "PromoteModel": frozenset({ADMIN, OPERATOR}), "TrainModel": frozenset({ADMIN, OPERATOR}),
     "StartBatchScoring": frozenset({ADMIN, OPERATOR, SERVICE}),
+    # Data-subject requests come from the privacy workflow only.
+    "ExportPerson": frozenset({ADMIN, SERVICE}), "ErasePerson": frozenset({ADMIN, SERVICE}),
 })
 MAX_BATCH = 1024
 PREDICTIONS = Counter("loom_prediction_predictions_total", "Predictions answered, by model and status",
@@ -53,6 +56,7 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
         self._allowed = profiling_allowed
         self._registry_api = RegistryApi(registry)
         self._jobs = jobs
+        self._privacy = PredictionPrivacy(registry.root)
 
     async def _profile_features(self, profile_id: str) -> tuple[int, ProfileFeatures | None]:
         """(status, features): consent is asked with the profile's identifiers before any event is read."""
@@ -170,6 +174,14 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
                                  context: grpc.aio.ServicerContext) -> pb.GetBatchScoringJobResponse:
         return pb.GetBatchScoringJobResponse(job=await self._jobs.batch_job(request.job_id))
 
+    async def ExportPerson(self, request: pb.ExportPersonRequest,
+                           context: grpc.aio.ServicerContext) -> pb.ExportPersonResponse:
+        return await self._privacy.export(request.subject)
+
+    async def ErasePerson(self, request: pb.ErasePersonRequest,
+                          context: grpc.aio.ServicerContext) -> pb.ErasePersonResponse:
+        return await self._privacy.erase(request.subject)
+
 
 fill_unimplemented(
     PredictionServicer,
@@ -178,7 +190,5 @@ fill_unimplemented(
         "ScoreTransaction": "serving the fraud graph model (the model and its evaluation exist in ml/models/fraud.py)",
         "RecommendAction": "serving the next-best-action bandit with a durable decision log",
         "RecordOutcome": "serving the next-best-action bandit with a durable decision log",
-        "ExportPerson": "data-subject requests for prediction stores (issue #5)",
-        "ErasePerson": "data-subject requests for prediction stores (issue #5)",
     },
 )

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from infra.local.config import SERVICES, StackPorts, read_env_file
 from infra.local.procs import free_port
+from infra.local.prometheus import PrometheusServer
 from infra.local.stack import ComponentStatus, LocalStack
 from services.cli.main import app
 from services.common.auth import TokenFileAuthenticator
@@ -38,13 +39,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         local.stop(timeout=10)
 
 
+# The local Prometheus runs wherever its binary was installed (infra/scripts/install_promtool.sh).
+PROMETHEUS = ["prometheus"] if PrometheusServer.available() else []
+
+
 def by_name(local: LocalStack) -> dict[str, ComponentStatus]:
     return {row.name: row for row in local.status()}
 
 
 def test_start_brings_up_nats_and_temporal(stack: LocalStack) -> None:
     rows = stack.status()
-    assert [r.name for r in rows] == ["nats", "temporal"]
+    assert [r.name for r in rows] == ["nats", "temporal", *PROMETHEUS]
     assert all(r.ok and r.pid for r in rows), rows
     assert rows[0].address == f"nats://127.0.0.1:{stack.ports.nats}"
     assert (stack.home / "logs" / "nats.log").exists() and (stack.home / "logs" / "temporal.log").exists()
@@ -98,7 +103,7 @@ def test_stop_ends_every_process(tmp_path: Path) -> None:
     local = LocalStack(tmp_path, free_ports(), services=(), worker=False)
     local.start(timeout=60)
     pids = [r.pid for r in local.status()]
-    assert sorted(local.stop(timeout=10)) == ["nats", "temporal"]
+    assert sorted(local.stop(timeout=10)) == sorted(["nats", "temporal", *PROMETHEUS])
     assert not any(r.alive for r in LocalStack.from_home(tmp_path).status())
     assert not list((tmp_path / "run").glob("*.pid"))
     for pid in pids:

@@ -19,7 +19,7 @@ from services.identity.app import IdentityConfig
 from services.identity.app import build as build_identity
 from services.ingestion.app import IngestionConfig
 from services.ingestion.app import build as build_ingestion
-from workflows.training import WORKFLOWS, activities
+from workflows.training import WORKFLOWS, make_activities
 from workflows.training.activities import TrainingConfig
 from workflows.training.types import BatchScoringInput, ModelChoice, TrainModelInput
 
@@ -78,7 +78,7 @@ async def test_training_registers_a_winner_and_batch_scoring_writes_traits(
         profiling_allowed=refuse(refused),
     )
     client = temporal_env.client
-    async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities(config)):
+    async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=make_activities(config)):
         trained = await client.execute_workflow(
             "TrainModel", TrainModelInput(name="churn_60d", kind="churn", version="v1", cutoff=NOW.isoformat(),
                                           epochs=30, auto_promote=True),
@@ -139,7 +139,7 @@ async def test_train_and_batch_score_through_the_grpc_service(
     request = pb.TrainModelRequest(name="churn_60d", kind=pb.MODEL_KIND_CHURN, idempotency_key="nightly-1")
     request.data_window.end.FromDatetime(NOW)
     async with Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=activities(config)):
+                      activities=make_activities(config)):
         started = await admin.TrainModel(request)
         again = await admin.TrainModel(request)
         assert (again.workflow_id, again.version) == (started.workflow_id, started.version)

@@ -133,8 +133,14 @@ class PrivacyActivities:
 
     @activity.defn(name=RESOLVE_ACTIVITY)
     async def resolve_profile_ids(self, identifiers: list[SubjectIdentifier]) -> list[SubjectIdentifier]:
-        """The person's profile ids from the identity graph (stores keyed by profile id need them)."""
+        """The person's profile ids and every other identifier of those profiles, from the identity graph.
+
+        Stores keyed by profile id need the ids; stores keyed by event identifiers (ingestion's archive and
+        stream) need the anonymous and device ids identity stitched to the person.
+        """
         found: dict[str, None] = {}
+        given = {(i.type, i.value) for i in identifiers}
+        extra: dict[tuple[str, str], None] = {}
         for ident in identifiers:
             lookup = identity_pb2.ProfileLookup(identifier=common_pb2.Identifier(type=ident.type, value=ident.value))
             try:
@@ -144,7 +150,12 @@ class PrivacyActivities:
                     continue
                 raise
             found[response.profile.profile_id] = None
-        return [SubjectIdentifier("profile_id", pid) for pid in found if pid]
+            for known in response.profile.identifiers:
+                # A masked value ("***": a caller without PII access) names nobody.
+                if (known.type, known.value) not in given and "***" not in known.value:
+                    extra[(known.type, known.value)] = None
+        return ([SubjectIdentifier("profile_id", pid) for pid in found if pid]
+                + [SubjectIdentifier(kind, value) for kind, value in extra])
 
     @activity.defn(name=BUNDLE_ACTIVITY)
     async def write_bundle(self, bundle: Bundle) -> str:

@@ -1,0 +1,168 @@
+"""Stage 6: a journey started by customers' events, deciding on consent and predictions, delivering for real.
+
+The webhook sink stands in for the e-mail provider: forwarding routes the market's e-mail channel to it, so
+every message that passed the journey's consent branch, the model's score, ChooseCreative and forwarding's
+own consent check and delivery rules arrives there once (deduplicated by idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import duration_pb2
+from rich.console import Console
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from infra.demo.report import DemoStageError, JourneyNumbers, progress
+from infra.demo.sink import WebhookSink
+from infra.synthetic import Customer
+from loom.creative.v1 import creative_pb2, creative_pb2_grpc
+from loom.forwarding.v1 import forwarding_pb2 as fpb
+from loom.forwarding.v1 import forwarding_pb2_grpc
+from loom.ingestion.v1 import ingestion_pb2 as pb
+from loom.ingestion.v1 import ingestion_pb2_grpc
+from services.common.storage import Database
+from workflows.journeys.registry import JourneyRegistry, load_spec_file, migrate_journeys
+from workflows.journeys.trigger import workflow_id
+from workflows.journeys.types import JourneyOutcome
+
+SPEC = Path(__file__).resolve().parents[2] / "workflows" / "journeys" / "examples" / "demo-cart-recovery.yaml"
+DESTINATION = "demo-email-sink"
+# The worker's trigger re-reads active journeys at most this often (JourneyTrigger.refresh_s, plus slack).
+TRIGGER_REFRESH_S = 11.0
+PATHS = {"offer": "offer (propensity >= 0.5)", "reminder": "reminder (lower propensity)"}
+
+
+def _seconds(value: float) -> duration_pb2.Duration:
+    return duration_pb2.Duration(seconds=int(value), nanos=int((value % 1) * 1e9))
+
+
+async def route_to_sink(stub: forwarding_pb2_grpc.ForwardingServiceStub, sink: WebhookSink, market: str,
+                        numbers: JourneyNumbers) -> None:
+    """A webhook destination for the sink, and the market's e-mail channel routed to it (no quiet hours)."""
+    destination = fpb.Destination(
+        destination_id=DESTINATION, name="Demo e-mail provider (local webhook sink)",
+        webhook=fpb.WebhookConfig(url=sink.url, timeout=_seconds(5)),
+        # Journey messages only: no bus event matches, so history is not forwarded to the sink.
+        mapping=fpb.Mapping(filter='event == "Demo Never Sent"'),
+        required_purposes=["marketing_email"],
+        retry=fpb.RetryPolicy(max_attempts=5, initial_backoff=_seconds(0.5), max_backoff=_seconds(5)))
+    await stub.PutDestination(fpb.PutDestinationRequest(destination=destination), timeout=30)
+    rules = fpb.DeliveryRules(market=market, routes=[fpb.ChannelRoute(channel=fpb.CHANNEL_EMAIL,
+                                                                      destination_id=DESTINATION)])
+    await stub.PutDeliveryRules(fpb.PutDeliveryRulesRequest(rules=rules), timeout=30)
+    numbers.destination_id = DESTINATION
+
+
+async def apply_journey(db_url: str, numbers: JourneyNumbers) -> float:
+    """Stores the spec in the journeys registry the worker's trigger reads; returns when (monotonic)."""
+    db = Database.from_url(db_url, application_name="loom-demo")
+    try:
+        await migrate_journeys(db)
+        registry = JourneyRegistry(db)
+        applied = await registry.apply(load_spec_file(SPEC), source=str(SPEC.name))
+        record = await registry.set_state(applied.journey_id, "active")
+    finally:
+        await db.dispose()
+    numbers.journey_id, numbers.version = record.journey_id, applied.version
+    return time.monotonic()
+
+
+def cart_events(entrants: list[Customer], run_key: str) -> list[pb.Event]:
+    """One abandoned cart per entrant, as the shop's app reports it."""
+    events = []
+    for i, customer in enumerate(entrants):
+        event = pb.Event(message_id=f"demo-cart-{run_key}-{customer.user_id}", type=pb.EVENT_TYPE_TRACK,
+                         event="Cart Abandoned", user_id=customer.user_id, anonymous_id=customer.anonymous_id,
+                         market=customer.market)
+        event.properties.update({"cart_value": 40.0 + (i % 7) * 15, "items": 1 + i % 3})
+        event.timestamp.FromDatetime(datetime.now(UTC))
+        events.append(event)
+    return events
+
+
+async def _outcome(client: Client, journey_id: str, user_id: str, since: datetime,
+                   deadline: float) -> JourneyOutcome:
+    """The outcome of the customer's run that entered after ``since`` (earlier demo runs left older ones)."""
+    handle = client.get_workflow_handle(workflow_id(journey_id, user_id), result_type=JourneyOutcome)
+    while True:
+        try:
+            outcome = await handle.result()
+            if datetime.fromisoformat(outcome.entered_at) >= since:
+                return outcome
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+        if time.monotonic() > deadline:
+            raise DemoStageError("journeys", f"no journey run for {user_id} finished in time; the trigger may be "
+                                 "behind (see the worker log)")
+        await asyncio.sleep(0.5)
+
+
+async def run_journey(ingestion: ingestion_pb2_grpc.IngestionServiceStub,
+                      creative: creative_pb2_grpc.CreativeServiceStub, client: Client, sink: WebhookSink,
+                      entrants: list[Customer], applied_at: float, numbers: JourneyNumbers, console: Console,
+                      run_key: str, timeout_s: float = 180.0) -> None:
+    """Sends the entry events, follows every customer's workflow to its outcome, then counts deliveries."""
+    started = time.perf_counter()
+    wait = applied_at + TRIGGER_REFRESH_S - time.monotonic()
+    if wait > 0:
+        console.print(f"  waiting {wait:.0f} s for the journey trigger to load the new journey ...")
+        await asyncio.sleep(wait)
+    since = datetime.now(UTC).replace(microsecond=0)
+    reply = await ingestion.IngestBatch(pb.IngestBatchRequest(events=cart_events(entrants, run_key)), timeout=30)
+    refused = [r for r in reply.results if r.status not in (pb.EVENT_STATUS_ACCEPTED, pb.EVENT_STATUS_DUPLICATE)]
+    if refused:
+        raise DemoStageError("journeys", f"{len(refused)} entry events were not accepted, e.g. "
+                             f"{pb.EventStatus.Name(refused[0].status)} {list(refused[0].violations)[:1]}")
+    numbers.entered = len(entrants)
+    deadline = time.monotonic() + timeout_s
+    outcomes: list[JourneyOutcome] = []
+    with progress(console) as bar:
+        task = bar.add_task("journeys (Temporal)", total=len(entrants))
+
+        async def follow(customer: Customer) -> None:
+            outcomes.append(await _outcome(client, numbers.journey_id, customer.user_id, since, deadline))
+            bar.advance(task)
+
+        await asyncio.gather(*(follow(c) for c in entrants))
+    for outcome in outcomes:
+        numbers.groups[outcome.group] += 1
+        numbers.exits[outcome.exit_reason] += 1
+        numbers.sends += outcome.sends
+    treated_silent = sum(1 for o in outcomes if o.group == "treatment" and o.sends == 0)
+    with progress(console) as bar:
+        task = bar.add_task("deliveries to the sink", total=numbers.sends)
+        while len(sink.messages(numbers.journey_id)) < numbers.sends and time.monotonic() < deadline:
+            bar.update(task, completed=len(sink.messages(numbers.journey_id)))
+            await sink.wait_for(numbers.journey_id, numbers.sends, timeout_s=1.0)
+        bar.update(task, completed=len(sink.messages(numbers.journey_id)))
+    received = sink.messages(numbers.journey_id)
+    numbers.delivered = len(received)
+    numbers.by_step = sink.by_step(numbers.journey_id)
+    for step, count in numbers.by_step.items():
+        numbers.paths[PATHS.get(step, step)] += count
+    numbers.paths["no message (consent)"] = treated_silent
+    await _count_creatives(creative, received, numbers)
+    numbers.seconds = time.perf_counter() - started
+    if numbers.delivered < numbers.sends:
+        raise DemoStageError("journeys", f"forwarding accepted {numbers.sends} messages but the sink received "
+                             f"{numbers.delivered} within {timeout_s:.0f} s; see `loom dlq list` and the "
+                             "forwarding log")
+
+
+async def _count_creatives(stub: creative_pb2_grpc.CreativeServiceStub, received: list[dict[str, Any]],
+                           numbers: JourneyNumbers) -> None:
+    """Which creatives ChooseCreative picked, named by category and language."""
+    names: dict[str, str] = {}
+    for payload in received:
+        asset_id = str(payload.get("creative_id", ""))
+        if asset_id and asset_id not in names:
+            asset = (await stub.GetAsset(creative_pb2.GetAssetRequest(asset_id=asset_id), timeout=30)).asset
+            names[asset_id] = f"{asset.category} [{asset.language}] {asset_id[:10]}"
+        numbers.creatives[names.get(asset_id, "(none)")] += 1
