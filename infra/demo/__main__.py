@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"synthetic customers (default {DEFAULT_CUSTOMERS})")
     parser.add_argument("--keep", action="store_true", help="leave the stack running afterwards")
     args = parser.parse_args(argv)
-    console = Console()
+    # Piped output (CI, `| tee`) would otherwise wrap the summary's tables at 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=110)
     home = Path(os.environ.get("LOOM_HOME", ".loom"))
     stack = LocalStack.from_home(home)
     was_running = all(c.ok for c in stack.status())

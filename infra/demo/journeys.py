@@ -53,9 +53,12 @@ async def route_to_sink(stub: forwarding_pb2_grpc.ForwardingServiceStub, sink: W
         required_purposes=["marketing_email"],
         retry=fpb.RetryPolicy(max_attempts=5, initial_backoff=_seconds(0.5), max_backoff=_seconds(5)))
     await stub.PutDestination(fpb.PutDestinationRequest(destination=destination), timeout=30)
-    rules = fpb.DeliveryRules(market=market, routes=[fpb.ChannelRoute(channel=fpb.CHANNEL_EMAIL,
-                                                                      destination_id=DESTINATION)])
-    await stub.PutDeliveryRules(fpb.PutDeliveryRulesRequest(rules=rules), timeout=30)
+    # The journey's send activity does not pass the market to SendMessage, so forwarding applies the "*"
+    # rules; the market's own rules are set too so the route holds either way.
+    for scope in (market, "*"):
+        rules = fpb.DeliveryRules(market=scope, routes=[fpb.ChannelRoute(channel=fpb.CHANNEL_EMAIL,
+                                                                         destination_id=DESTINATION)])
+        await stub.PutDeliveryRules(fpb.PutDeliveryRulesRequest(rules=rules), timeout=30)
     numbers.destination_id = DESTINATION
 
 

@@ -72,7 +72,8 @@ async def batch_score(stub: prediction_pb2_grpc.PredictionServiceStub, numbers: 
             job = (await stub.GetBatchScoringJob(pb.GetBatchScoringJobRequest(job_id=reply.job_id), timeout=30)).job
             if job.profiles_total:
                 bar.update(task, total=job.profiles_total, completed=job.profiles_scored + job.profiles_skipped)
-            if job.state == pb.BATCH_SCORING_STATE_SUCCEEDED:
+            # The running workflow's query may already say SUCCEEDED; the counts come with the closed run.
+            if job.state == pb.BATCH_SCORING_STATE_SUCCEEDED and job.HasField("finished_at"):
                 break
             if job.state in (pb.BATCH_SCORING_STATE_FAILED, pb.BATCH_SCORING_STATE_CANCELLED):
                 raise DemoStageError("predictions", f"batch scoring job {job.job_id} ended "
