@@ -167,5 +167,5 @@ async def _count_creatives(stub: creative_pb2_grpc.CreativeServiceStub, received
         asset_id = str(payload.get("creative_id", ""))
         if asset_id and asset_id not in names:
             asset = (await stub.GetAsset(creative_pb2.GetAssetRequest(asset_id=asset_id), timeout=30)).asset
-            names[asset_id] = f"{asset.category} [{asset.language}] {asset_id[:10]}"
+            names[asset_id] = f"{asset.category} ({asset.touchpoint}, {asset_id[:20]})"
         numbers.creatives[names.get(asset_id, "(none)")] += 1

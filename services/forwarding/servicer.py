@@ -39,10 +39,11 @@ def _required_id(value: str, field: str = "destination_id") -> None:
 
 
 def _profile_ids(subject: common_pb2.DataSubjectRef) -> list[str]:
-    ids = [i.value for i in subject.identifiers if i.type == "profile_id" and i.value]
+    # Deliveries are keyed by the event's user or anonymous id, messages by profile id: match all three.
+    ids = [i.value for i in subject.identifiers if i.type in ("profile_id", "user_id", "anonymous_id") and i.value]
     v = Violations()
     if not ids:
-        v.add("subject.identifiers", "name at least one identifier of type profile_id")
+        v.add("subject.identifiers", "name at least one identifier of type profile_id, user_id or anonymous_id")
     v.raise_if_any()
     return ids
 

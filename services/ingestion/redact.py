@@ -124,6 +124,8 @@ class StreamRedactor:
                 info = await self._bus.js.consumer_info(self._stream, durable)
             except NotFoundError:
                 return
+            except (TimeoutError, OSError, NatsError) as exc:
+                raise Unavailable(f"event stream unavailable while erasing, retry: {exc!r}") from exc
             if info.ack_floor.stream_seq >= seq or (info.num_pending == 0 and info.num_ack_pending == 0):
                 return
             if asyncio.get_running_loop().time() > deadline:

@@ -234,7 +234,8 @@ async def test_erasure_leaves_nothing_in_any_table_stream_or_file_and_suppresses
     assert receipts["ingestion.archive"].items_erased == 3 and receipts["identity.profiles"].items_erased == 1
     assert receipts["prediction.registry"].items_erased == 1
 
-    assert await scan(db_url, needles) == {}
+    leftovers = await scan(db_url, needles)
+    assert leftovers == {}, f"rows of the erased person are left in {leftovers}"
     assert await stream_hits(service_stack, needles) == {}
     assert file_hits([library.root, registry, tmp_path / "exports"], needles) == []
     # The other customer lost nothing: their profile, archive rows and stream messages are all still there.

@@ -166,3 +166,12 @@ async def test_demo_story_matches_ground_truth(stack: LocalStack, pytestconfig: 
     assert report.profiles_checked > 100
     assert report.profiles_matching_truth == report.profiles_checked
     assert sum(report.segments.values()) == min(200, report.profiles_checked)
+    # The rest of the story: consent recorded, the plan's violations quarantined, a model scored profiles,
+    # the factory published creatives and the journey's messages reached the webhook sink exactly once.
+    assert report.consent.records > 0 and report.consent.allowed["marketing_email"] < report.consent.checked
+    assert report.statuses["quarantined"] == 10
+    assert report.model.profiles_scored > 0
+    assert report.creative.published > 0
+    assert report.journey.entered == report.journey.groups["treatment"] + report.journey.groups["holdout"]
+    assert report.journey.sends > 0
+    assert report.journey.delivered == report.journey.sends
