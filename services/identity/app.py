@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from nats.aio.msg import Msg
 
 from loom.common.v1 import common_pb2
+from loom.consent.v1.consent_pb2_grpc import ConsentServiceStub
 from loom.identity.v1 import identity_pb2_grpc as pb_grpc
 from services.common.bus import EventBus
 from services.common.client import channel
@@ -25,6 +26,7 @@ from services.identity.components import Identity
 from services.identity.masking import DEFAULT_PII_TRAITS, MaskingPolicy
 from services.identity.privacy import IdentityPrivacy
 from services.identity.rebuild import EventSource, archive_source
+from services.identity.roles import ConsentRoles
 from services.identity.servicer import FULL_NAME, POLICY, IdentityServicer
 from services.identity.store import ProfileStore
 
@@ -49,6 +51,10 @@ class IdentityConfig(DataServiceConfig):
                                                     "callers without admin/service/operator")
     pii_traits: tuple[str, ...] = setting(DEFAULT_PII_TRAITS, help="trait names masked for callers without "
                                           "admin/service/operator")
+    consent_addr: str = setting("", help="consent service address: its roles' field rules decide what each "
+                                         "caller sees ('' to use the PII lists only)")
+    roles_refresh_s: float = setting(30.0, help="seconds between reads of the consent service's roles",
+                                     check=positive)
 
 
 async def build(config: IdentityConfig) -> ServiceApp:
@@ -65,8 +71,11 @@ async def build(config: IdentityConfig) -> ServiceApp:
         assert archive_channel is not None
         return archive_source(archive_channel, window)
 
+    consent_roles = None
+    if config.consent_addr:
+        consent_roles = ConsentRoles(ConsentServiceStub(channel(config.consent_addr, config.service_token)))
     identity = Identity.build(store, audiences,
-                              MaskingPolicy.from_names(config.pii_identifier_types, config.pii_traits),
+                              MaskingPolicy.from_names(config.pii_identifier_types, config.pii_traits, consent_roles),
                               open_archive if archive_channel is not None else None,
                               IdentityPrivacy(db, bus, CONSUMER))
 
@@ -116,6 +125,7 @@ async def build(config: IdentityConfig) -> ServiceApp:
         registrations=[
             Registration(pb_grpc.add_IdentityServiceServicer_to_server, IdentityServicer(identity), FULL_NAME, POLICY)
         ],
-        background=[start_consumer, start_refresher],
+        background=[start_consumer, start_refresher,
+                    *([lambda: consent_roles.start(config.roles_refresh_s)] if consent_roles else [])],
         on_shutdown=[close],
     )

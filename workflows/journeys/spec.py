@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 SPEC_API_VERSION = "loom.journeys/v1"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_AUDIENCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # identity's audience id rule
 _LOCAL_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 CHANNELS = ("email", "push", "sms", "webhook")
 COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "exists")
@@ -88,6 +89,7 @@ class JourneySpec:
     entry_schedule: str = ""  # cron expression, for broadcast journeys
     mode: str = "per_customer"  # or "broadcast"
     exit_events: list[str] = field(default_factory=list)
+    exit_audiences: list[str] = field(default_factory=list)  # leaving one of these audiences ends the journey
     reentry: str = "never"  # never | always | cooldown
     reentry_cooldown: timedelta = timedelta(0)
     goal_event: str = ""
@@ -111,6 +113,20 @@ class JourneySpec:
         if self.goal_event:
             names.add(self.goal_event)
         return names
+
+    def exits_on(self, event_name: str) -> bool:
+        """Whether an event (a bus event or an audience exit, see `audience_event_name`) ends the journey."""
+        return event_name in self.exit_events or event_name in {
+            audience_event_name(a, entered=False) for a in self.exit_audiences}
+
+
+def audience_event_name(audience_id: str, *, entered: bool) -> str:
+    """The journey event name of an audience membership change, e.g. ``audience:vip:exited``.
+
+    The colon cannot occur in an audience id, so these names never collide with a bus event's name in a way
+    that matters: the trigger only produces them from the AUDIENCE stream.
+    """
+    return f"audience:{audience_id}:{'entered' if entered else 'exited'}"
 
 
 class _Checker:
@@ -301,11 +317,18 @@ def parse_spec(raw: Any) -> JourneySpec:
             c.add("entry.audience", "a scheduled entry needs the audience it sends to")
         if spec.entry_schedule and len(spec.entry_schedule.split()) != 5:
             c.add("entry.schedule", "must be a five-field cron expression, e.g. '0 9 * * MON'")
+        if spec.entry_event and spec.entry_audience:
+            c.add("entry", "enter by event or by audience, not both")
     spec.mode = raw.get("mode", "per_customer")
     if spec.mode not in ("per_customer", "broadcast"):
         c.add("mode", "must be per_customer or broadcast")
     exit_cfg = raw.get("exit") or {}
     spec.exit_events = list(exit_cfg.get("events", [])) if isinstance(exit_cfg, dict) else []
+    audiences = exit_cfg.get("audiences", []) if isinstance(exit_cfg, dict) else []
+    if not isinstance(audiences, list) or not all(isinstance(a, str) and _AUDIENCE.match(a) for a in audiences):
+        c.add("exit.audiences", "must be a list of audience ids (a-z, 0-9, '_' or '-')")
+    else:
+        spec.exit_audiences = list(audiences)
     reentry = raw.get("reentry", "never")
     if reentry in ("never", "always"):
         spec.reentry = reentry
@@ -345,6 +368,8 @@ def parse_spec(raw: Any) -> JourneySpec:
         if step is not None:
             spec.steps.append(step)
             where.append(i)
+    if spec.entry_schedule and spec.mode != "broadcast":
+        c.add("mode", "a scheduled entry sends to the whole audience at once: set mode: broadcast")
     if spec.mode == "broadcast":
         if not spec.entry_audience:
             c.add("entry.audience", "a broadcast journey sends to an audience")

@@ -135,7 +135,7 @@ class JourneyOutcome:
     group: str  # treatment | holdout | global_control
     variant: str = ""  # last A/B/n variant taken, "" when the journey has no split
     converted: bool = False
-    exit_reason: str = "completed"  # completed | goal | exit_event | not_found
+    exit_reason: str = "completed"  # completed | goal | exit_event | audience_exit | not_found
     sends: int = 0
     entered_at: str = ""
     finished_at: str = ""

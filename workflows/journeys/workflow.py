@@ -80,8 +80,9 @@ class JourneyWorkflow:
             self._converted = True
             if spec.exit_on_goal and self._exit_reason is None:
                 self._exit_reason = "goal"
-        if event.name in spec.exit_events and self._exit_reason is None:
-            self._exit_reason = "exit_event"
+        if spec.exits_on(event.name) and self._exit_reason is None:
+            # Only specs with exit.audiences can take the new branch, so replaying older runs is unchanged.
+            self._exit_reason = "exit_event" if event.name in spec.exit_events else "audience_exit"
 
     async def _pause(self, delay: timedelta, until: Any = None) -> bool:
         """Sleeps ``delay`` unless the customer exits (or ``until`` holds) first; True when interrupted."""
