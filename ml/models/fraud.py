@@ -27,22 +27,32 @@ class Graph:
     txn_features: torch.Tensor  # (txns, f)
 
 
-def node_inputs(graph: Graph, labels: torch.Tensor, train_mask: torch.Tensor) -> torch.Tensor:
-    """Per node: one-hot type, log degree, distinct customers linked (log) and the training fraud share."""
+def structural_inputs(graph: Graph) -> torch.Tensor:
+    """Per node: one-hot type, log degree and distinct customers linked (log); the label-free part."""
     n = graph.node_type.shape[0]
     onehot = nn.functional.one_hot(graph.node_type, len(ENTITY_TYPES)).float()
     flat = graph.txn_nodes.reshape(-1)
     degree = torch.zeros(n).index_add_(0, flat, torch.ones(flat.shape[0]))
+    pairs = torch.unique(torch.stack([graph.txn_nodes[:, 1:].reshape(-1),
+                                      graph.txn_nodes[:, :1].expand(-1, 3).reshape(-1)], dim=1), dim=0)
+    customers = torch.zeros(n).index_add_(0, pairs[:, 0], torch.ones(pairs.shape[0]))
+    return torch.cat([onehot, torch.log1p(degree)[:, None], torch.log1p(customers)[:, None]], dim=1)
+
+
+def fraud_share(fraud: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
+    """Smoothed share of known fraud among a node's labelled transactions (two phantom clean ones)."""
+    return fraud / (seen + 2.0)
+
+
+def node_inputs(graph: Graph, labels: torch.Tensor, train_mask: torch.Tensor) -> torch.Tensor:
+    """Per node: the structural inputs and the training fraud share."""
+    n = graph.node_type.shape[0]
     fraud = torch.zeros(n)
     seen = torch.zeros(n)
     train_nodes = graph.txn_nodes[train_mask].reshape(-1)
     fraud.index_add_(0, train_nodes, labels[train_mask].float().repeat_interleave(4))
     seen.index_add_(0, train_nodes, torch.ones(train_nodes.shape[0]))
-    pairs = torch.unique(torch.stack([graph.txn_nodes[:, 1:].reshape(-1),
-                                      graph.txn_nodes[:, :1].expand(-1, 3).reshape(-1)], dim=1), dim=0)
-    customers = torch.zeros(n).index_add_(0, pairs[:, 0], torch.ones(pairs.shape[0]))
-    share = fraud / (seen + 2.0)
-    return torch.cat([onehot, torch.log1p(degree)[:, None], torch.log1p(customers)[:, None], share[:, None]], dim=1)
+    return torch.cat([structural_inputs(graph), fraud_share(fraud, seen)[:, None]], dim=1)
 
 
 class FraudGNN(nn.Module):
