@@ -5,10 +5,12 @@ rewards and a payment graph with fraud rings. Every generator is seeded and retu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import torch
 
+from ml.fraud_serving import Txn
 from ml.models.fraud import ENTITY_TYPES, Graph
 
 
@@ -100,3 +102,37 @@ def fraud_graph(customers: int = 600, merchants: int = 60, rings: int = 6, ring_
             times.append(rng.random())
     graph = Graph(torch.tensor(types), torch.tensor(rows), torch.tensor(feats, dtype=torch.float32))
     return graph, torch.tensor(labels), torch.tensor(times)
+
+
+def fraud_transactions(customers: int = 400, merchants: int = 60, rings: int = 5, ring_size: int = 6,
+                       txns_per_customer: int = 8, days: int = 14, seed: int = 11,
+                       start: datetime | None = None) -> tuple[list[Txn], list[int]]:
+    """Keyed payments in time order with fraud labels, for training and serving the fraud GNN end to end.
+
+    Rings share a few devices and cards and hit a few merchants, pay larger amounts and more often at night;
+    honest customers keep to their own one or two devices and cards.
+    """
+    rng = np.random.default_rng(seed)
+    start = start or datetime(2025, 6, 1, tzinfo=UTC)
+    fraudsters = rng.choice(customers, size=rings * ring_size, replace=False).tolist()
+    ring_of = {int(c): i % rings for i, c in enumerate(sorted(fraudsters))}
+    txns: list[tuple[Txn, int]] = []
+    for c in range(customers):
+        own_devices = [f"d{c}-{k}" for k in range(rng.integers(1, 3))]
+        own_cards = [f"k{c}-{k}" for k in range(rng.integers(1, 3))]
+        for j in range(txns_per_customer):
+            fraud = c in ring_of and rng.random() < 0.7
+            if fraud:
+                ring = ring_of[c]
+                device, card = f"ring{ring}-d{rng.integers(2)}", f"ring{ring}-k{rng.integers(3)}"
+                merchant = f"m{(ring * 7 + rng.integers(2)) % merchants}"
+                amount = float(rng.lognormal(4.6, 0.8))
+            else:
+                device, card = own_devices[rng.integers(len(own_devices))], own_cards[rng.integers(len(own_cards))]
+                merchant = f"m{min(int(rng.zipf(1.3)) - 1, merchants - 1)}"
+                amount = float(rng.lognormal(4.0, 0.9))
+            hour = int(rng.integers(0, 6)) if rng.random() < (0.45 if fraud else 0.25) else int(rng.integers(6, 24))
+            at = start + timedelta(days=int(rng.integers(days)), hours=hour, minutes=int(rng.integers(60)))
+            txns.append((Txn(f"t{c}-{j}", f"c{c}", device, card, merchant, amount, at), int(fraud)))
+    txns.sort(key=lambda pair: pair[0].occurred_at)
+    return [t for t, _ in txns], [label for _, label in txns]

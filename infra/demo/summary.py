@@ -67,7 +67,8 @@ def _model(report: DemoReport, console: Console) -> None:
                   "customers left out for lack of profiling consent")
     console.print(f"   batch scoring: {m.profiles_scored:,} profiles scored, {m.profiles_skipped:,} skipped "
                   f"(consent or no data) of {m.profiles_total:,} in {m.score_seconds:.0f} s; written to identity "
-                  f"as the predictive trait '{m.name}'")
+                  f"as the predictive trait '{m.name}'; the journey branches on that trait (no online Score, so the "
+                  "local stack runs without Ray Serve)")
     if m.scores:
         ordered = sorted(m.scores)
         mid = ordered[len(ordered) // 2]

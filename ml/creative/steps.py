@@ -48,7 +48,7 @@ class GrabCutMask:
         cv2.grabCut(bgr, labels, rect, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
         fg = np.where((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
         fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        fg = _keep_large_components(fg, min_share=0.08)
+        fg = keep_large_components(fg, min_share=0.08)
         out = Image.fromarray(fg, "L").resize(image.size, Image.Resampling.BILINEAR)
         return out.point(lambda v: 255 if v > 127 else 0).filter(ImageFilter.GaussianBlur(1.2))
 
@@ -80,7 +80,7 @@ class GrabCutMask:
         return frame.then(self.name, "opencv-grabcut@" + cv2.__version__, mask=mask, cutout=cutout.crop(box))
 
 
-def _keep_large_components(fg: np.ndarray, min_share: float) -> np.ndarray:
+def keep_large_components(fg: np.ndarray, min_share: float) -> np.ndarray:
     """Drops specks: components smaller than ``min_share`` of the largest one."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     if count <= 1:

@@ -1,4 +1,8 @@
-"""``loom journeys validate|apply|list|pause|resume|archive|stats``: manage campaign journey specs."""
+"""``loom journeys validate|apply|list|pause|resume|archive|broadcast|stats``: manage campaign journey specs.
+
+Journeys with ``entry.schedule`` also own a Temporal Schedule: apply creates or updates it, pause and resume
+pause it, archive deletes it (Temporal at ``--temporal``, default LOOM_TEMPORAL_ADDRESS).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.common.errors import LoomError
+from services.cli.context import client_env
+from services.common.errors import LoomError, Unavailable
 from services.common.migrate import default_db_url
 from services.common.storage import Database
 from workflows.journeys.measurement import journey_uplift
@@ -20,7 +25,37 @@ from workflows.journeys.spec import SpecError, parse_spec
 
 app = typer.Typer(help="Validate, apply and measure campaign journeys (YAML specs).", no_args_is_help=True)
 DbOption = typer.Option(None, "--db-url", help="journeys database (default: LOOM_DB_URL, else SQLite in LOOM_HOME)")
+TemporalOption = typer.Option(None, "--temporal", help="Temporal address (default: LOOM_TEMPORAL_ADDRESS)")
 T = TypeVar("T")
+
+
+async def _temporal(address: str | None) -> Any:
+    """A Temporal client; Unavailable (a clear CLI error) when the server cannot be reached."""
+    from temporalio.client import Client
+
+    env = client_env()
+    target = address or env.get("LOOM_TEMPORAL_ADDRESS", "127.0.0.1:7233")
+    try:
+        return await Client.connect(target, namespace=env.get("LOOM_TEMPORAL_NAMESPACE", "default"))
+    except RuntimeError as exc:
+        raise Unavailable(f"cannot reach Temporal at {target} ({exc}); the registry is updated, run the "
+                          "command again once Temporal is up to bring the schedule in line") from exc
+
+
+async def _sync(registry: JourneyRegistry, journey_id: str, temporal: str | None) -> None:
+    """Brings a scheduled journey's Temporal Schedule in line with the registry (no-op for other journeys)."""
+    from workflows.journeys.schedules import delete_schedule, sync_schedule
+
+    record, raw = await registry.get(journey_id)
+    if not parse_spec(raw).entry_schedule:
+        return
+    client = await _temporal(temporal)
+    if record.state == "archived":
+        done = await delete_schedule(client, journey_id)
+    else:
+        done = await sync_schedule(client, record.current_version, raw, state=record.state)
+    suffix = " (paused)" if done.paused else ""
+    typer.echo(f"{journey_id}: schedule {done.schedule_id} {done.action}{suffix}")
 
 
 def _with_registry(db_url: str | None, action: Callable[[JourneyRegistry], Awaitable[T]]) -> T:
@@ -69,8 +104,12 @@ def validate(files: list[Path] = typer.Argument(..., help="journey spec YAML fil
 
 
 @app.command()
-def apply(files: list[Path] = typer.Argument(..., help="journey spec YAML files"), db_url: str = DbOption) -> None:
-    """Validates every file first, then stores each as a new version (an unchanged spec keeps its version)."""
+def apply(files: list[Path] = typer.Argument(..., help="journey spec YAML files"), db_url: str = DbOption,
+          temporal: str = TemporalOption) -> None:
+    """Validates every file first, then stores each as a new version (an unchanged spec keeps its version).
+
+    A journey with entry.schedule gets its Temporal Schedule created or updated to the current version.
+    """
     loaded = _load(files)
 
     async def store(registry: JourneyRegistry) -> None:
@@ -78,6 +117,8 @@ def apply(files: list[Path] = typer.Argument(..., help="journey spec YAML files"
             applied = await registry.apply(raw, source=str(file))
             what = "created version" if applied.created else "unchanged at version"
             typer.echo(f"{applied.journey_id}: {what} {applied.version}")
+        for _, raw in loaded:
+            await _sync(registry, raw["id"], temporal)
 
     _with_registry(db_url, store)
 
@@ -94,27 +135,44 @@ def list_journeys(db_url: str = DbOption, all_: bool = typer.Option(False, "--al
     Console().print(table)
 
 
-def _set_state(journey_id: str, state: str, db_url: str | None) -> None:
-    record = _with_registry(db_url, lambda r: r.set_state(journey_id, state))
-    typer.echo(f"{record.journey_id}: {record.state}")
+def _set_state(journey_id: str, state: str, db_url: str | None, temporal: str | None) -> None:
+    async def change(registry: JourneyRegistry) -> None:
+        record = await registry.set_state(journey_id, state)
+        typer.echo(f"{record.journey_id}: {record.state}")
+        await _sync(registry, journey_id, temporal)
+
+    _with_registry(db_url, change)
 
 
 @app.command()
-def pause(journey_id: str, db_url: str = DbOption) -> None:
-    """Stops new entries; customers already in the journey continue."""
-    _set_state(journey_id, "paused", db_url)
+def pause(journey_id: str, db_url: str = DbOption, temporal: str = TemporalOption) -> None:
+    """Stops new entries (and pauses its schedule); customers already in the journey continue."""
+    _set_state(journey_id, "paused", db_url, temporal)
 
 
 @app.command()
-def resume(journey_id: str, db_url: str = DbOption) -> None:
-    """Accepts new entries again."""
-    _set_state(journey_id, "active", db_url)
+def resume(journey_id: str, db_url: str = DbOption, temporal: str = TemporalOption) -> None:
+    """Accepts new entries again (and unpauses its schedule)."""
+    _set_state(journey_id, "active", db_url, temporal)
 
 
 @app.command()
-def archive(journey_id: str, db_url: str = DbOption) -> None:
-    """Retires a journey for good (its id cannot be reused)."""
-    _set_state(journey_id, "archived", db_url)
+def archive(journey_id: str, db_url: str = DbOption, temporal: str = TemporalOption) -> None:
+    """Retires a journey for good (its id cannot be reused; its schedule is deleted)."""
+    _set_state(journey_id, "archived", db_url, temporal)
+
+
+@app.command()
+def broadcast(journey_id: str, db_url: str = DbOption, temporal: str = TemporalOption) -> None:
+    """Starts one broadcast of an active broadcast journey now, outside its schedule; prints the workflow id."""
+    from workflows.journeys.schedules import start_broadcast
+
+    async def start(registry: JourneyRegistry) -> str:
+        record, raw = await registry.get(journey_id)
+        return await start_broadcast(await _temporal(temporal), record.current_version, raw, state=record.state)
+
+    wid = _with_registry(db_url, start)
+    typer.echo(f"{journey_id}: broadcast started as workflow {wid}")
 
 
 @app.command()

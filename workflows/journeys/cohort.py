@@ -47,6 +47,11 @@ class BroadcastCohortWorkflow:
     @workflow.run
     async def run(self, params: CohortInput) -> CohortResult:
         """Processes chunks from ``next_offset``; continues as new after CHUNKS_PER_RUN chunks."""
+        if not params.cohort_id:
+            # A Temporal Schedule starts every run with the same input; its workflow id (schedule id plus the
+            # fire time) names the run's cohort, so each fire freezes its own audience and a retried chunk
+            # reuses its idempotency keys. Continue-as-new carries the id on in the input.
+            params.cohort_id = workflow.info().workflow_id
         if params.total < 0:
             params.total = await workflow.execute_activity(
                 "journeys.snapshot_cohort", SnapshotRequest(params.cohort_id, params.audience_id),

@@ -148,7 +148,7 @@ class CohortInput:
     journey_id: str
     version: int
     spec: dict[str, Any]
-    cohort_id: str
+    cohort_id: str  # "" (scheduled runs): the workflow id names the cohort
     audience_id: str
     chunk_size: int = 5000
     global_control_percent: float = 0.0
