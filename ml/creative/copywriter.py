@@ -19,6 +19,10 @@ class Untranslatable(ValueError):
     """No approved translation exists and no language model is configured."""
 
 
+class GlossaryViolation(Untranslatable):
+    """The language model's translation leaves out a glossary term it was given; it is not used."""
+
+
 @dataclass(frozen=True)
 class Copy:
     """Headline, body and call to action in one language."""
@@ -42,6 +46,12 @@ class Translated:
     text: str
     origin: str  # "memory", "machine" or "identity"
     glossary_terms: tuple[str, ...] = ()
+
+
+def glossary_misses(text: str, terms: dict[str, str]) -> list[str]:
+    """The glossary's target terms that ``text`` does not contain (case-insensitive)."""
+    folded = text.casefold()
+    return [want for want in terms.values() if want.casefold() not in folded]
 
 
 class LanguageModel(Protocol):
@@ -117,8 +127,13 @@ class Copywriter:
             if self.model is None:
                 raise Untranslatable(f"{text!r} is not in translation memory and no language model is configured")
             terms = self._glossary_terms(text, source, target)
-            out.append(Translated(target, self.model.translate(text, source, target, terms), "machine",
-                                  tuple(terms)))
+            answer = self.model.translate(text, source, target, terms)
+            # The same rule as approved memory: glossary terms appear exactly as the glossary says.
+            missing = glossary_misses(answer, terms)
+            if missing:
+                raise GlossaryViolation(f"{self.model.name} translated {text!r} to {target} without the glossary "
+                                        f"terms {missing}: {answer!r}")
+            out.append(Translated(target, answer, "machine", tuple(terms)))
         return out
 
     def _key_in(self, text: str, language: str) -> str | None:

@@ -17,6 +17,7 @@ from ml.creative.director import CreativeDirector, to_dict
 from ml.creative.frame import Frame, Step
 from ml.creative.layout import BannerRenderer
 from ml.creative.legal import ClaimChecker
+from ml.creative.models_config import build_steps, load_models_config
 from ml.creative.steps import CatalogObject, GrabCutMask, LanczosUpscale, ThemedComposite
 
 
@@ -65,9 +66,14 @@ def encode(image: Image.Image, mime: str) -> bytes:
     return buf.getvalue()
 
 
-def default_steps() -> list[Step]:
-    """Catalog photo, GrabCut mask, Lanczos upscale, themed composite."""
+def classical_steps() -> list[Step]:
+    """Catalog photo, GrabCut mask, Lanczos upscale, themed composite: no model anywhere."""
     return [CatalogObject(), GrabCutMask(), LanczosUpscale(), ThemedComposite()]
+
+
+def default_steps() -> list[Step]:
+    """The steps of the models config at ``$LOOM_CREATIVE_MODELS``; the classical steps when it is unset."""
+    return build_steps(load_models_config())
 
 
 class Factory:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from loom.identity.v1 import identity_pb2_grpc
@@ -12,7 +13,10 @@ from ml.registry import ModelRegistry
 from services.common.client import channel
 from services.common.config import DataServiceConfig, setting
 from services.common.consent import ConsentChecker
+from services.common.migrate import migrate
 from services.common.server import Registration, ServiceApp
+from services.common.storage import Database
+from services.prediction.decisions import DecisionLog
 from services.prediction.features import (
     OnlineFeatures,
     ProfilingAllowedAsync,
@@ -21,6 +25,8 @@ from services.prediction.features import (
     deny_profiling,
 )
 from services.prediction.jobs import TrainingJobs
+from services.prediction.rpc_bandit import BanditApi
+from services.prediction.rpc_fraud import FraudApi
 from services.prediction.servicer import FULL_NAME, POLICY, PredictionServicer
 from services.prediction.serving import ServeClient
 
@@ -47,6 +53,10 @@ class PredictionConfig(DataServiceConfig):
     consent_addr: str = setting("127.0.0.1:50053", help="consent service address")
     consent_mode: str = setting("checker", help="checker (ask the consent service, fail closed), deny, or "
                                 "allow-all (local experiments only)", check=_consent_mode)
+    fraud_model: str = setting("fraud", help="fraud model scoring transactions when a request names none")
+    fraud_graph_transactions: int = setting(20_000, help="most recent transactions the fraud graph holds")
+    fraud_graph_days: int = setting(7, help="days of transactions the fraud graph holds")
+    nba_model: str = setting("next_best_action", help="bandit answering RecommendAction when none is named")
 
 
 async def build(config: PredictionConfig) -> ServiceApp:
@@ -64,7 +74,13 @@ async def build(config: PredictionConfig) -> ServiceApp:
         checker = await ConsentChecker.connect(config.consent_addr, config.service_token, None)
         consent = checker_profiling(checker)
     jobs = TrainingJobs(config.temporal_address, config.temporal_namespace, config.training_task_queue)
-    servicer = PredictionServicer(ModelRegistry(config.registry_dir), serve, features, identity, consent, jobs)
+    await migrate(config.db_url, "prediction")
+    db = Database.from_url(config.db_url, application_name="loom-prediction")
+    registry = ModelRegistry(config.registry_dir)
+    fraud = FraudApi(registry, db, config.fraud_model, max_transactions=config.fraud_graph_transactions,
+                     window=timedelta(days=config.fraud_graph_days))
+    bandit = BanditApi(registry, DecisionLog(db), features, consent, config.nba_model)
+    servicer = PredictionServicer(registry, serve, features, identity, consent, jobs, fraud, bandit)
 
     async def close() -> None:
         if checker is not None:
@@ -72,6 +88,7 @@ async def build(config: PredictionConfig) -> ServiceApp:
         await serve.close()
         await identity_ch.close()
         await ingestion_ch.close()
+        await db.dispose()
 
     return ServiceApp(
         name="prediction",

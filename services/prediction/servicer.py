@@ -15,12 +15,13 @@ from loom.prediction.v1 import prediction_pb2_grpc as pb_grpc
 from ml.registry import ModelRegistry
 from services.common.auth import ADMIN, ANALYST, OPERATOR, SERVICE, MethodPolicy
 from services.common.errors import Unavailable, Violations
-from services.common.unimplemented import fill_unimplemented
 from services.prediction.convert import card_to_proto, now, prediction_to_proto
 from services.prediction.features import OnlineFeatures, ProfileFeatures, ProfilingAllowedAsync
 from services.prediction.jobs import TrainingJobs
 from services.prediction.privacy import PredictionPrivacy
 from services.prediction.registry_api import RegistryApi
+from services.prediction.rpc_bandit import BanditApi
+from services.prediction.rpc_fraud import FraudApi
 from services.prediction.serving import ServeClient
 
 FULL_NAME = pb.DESCRIPTOR.services_by_name["PredictionService"].full_name
@@ -49,14 +50,16 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
 
     def __init__(self, registry: ModelRegistry, serve: ServeClient, features: OnlineFeatures,
                  identity: identity_pb2_grpc.IdentityServiceStub, profiling_allowed: ProfilingAllowedAsync,
-                 jobs: TrainingJobs) -> None:
+                 jobs: TrainingJobs, fraud: FraudApi, bandit: BanditApi) -> None:
         self._serve = serve
         self._features = features
         self._identity = identity
         self._allowed = profiling_allowed
         self._registry_api = RegistryApi(registry)
         self._jobs = jobs
-        self._privacy = PredictionPrivacy(registry.root)
+        self._fraud = fraud
+        self._bandit = bandit
+        self._privacy = PredictionPrivacy(registry.root, bandit.log, fraud)
 
     async def _profile_features(self, profile_id: str) -> tuple[int, ProfileFeatures | None]:
         """(status, features): consent is asked with the profile's identifiers before any event is read."""
@@ -148,6 +151,18 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
         return pb.BatchScoreResponse(results=[pb.ProfilePredictions(profile_id=pid, predictions=p)
                                               for pid, p in zip(request.profile_ids, predictions, strict=True)])
 
+    async def ScoreTransaction(self, request: pb.ScoreTransactionRequest,
+                               context: grpc.aio.ServicerContext) -> pb.ScoreTransactionResponse:
+        return await self._fraud.score(request)
+
+    async def RecommendAction(self, request: pb.RecommendActionRequest,
+                              context: grpc.aio.ServicerContext) -> pb.RecommendActionResponse:
+        return await self._bandit.recommend(request)
+
+    async def RecordOutcome(self, request: pb.RecordOutcomeRequest,
+                            context: grpc.aio.ServicerContext) -> pb.RecordOutcomeResponse:
+        return await self._bandit.record(request)
+
     async def ListModels(self, request: pb.ListModelsRequest,
                          context: grpc.aio.ServicerContext) -> pb.ListModelsResponse:
         return await self._registry_api.list(request)
@@ -181,14 +196,3 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
     async def ErasePerson(self, request: pb.ErasePersonRequest,
                           context: grpc.aio.ServicerContext) -> pb.ErasePersonResponse:
         return await self._privacy.erase(request.subject)
-
-
-fill_unimplemented(
-    PredictionServicer,
-    pb.DESCRIPTOR.services_by_name["PredictionService"],
-    {
-        "ScoreTransaction": "serving the fraud graph model (the model and its evaluation exist in ml/models/fraud.py)",
-        "RecommendAction": "serving the next-best-action bandit with a durable decision log",
-        "RecordOutcome": "serving the next-best-action bandit with a durable decision log",
-    },
-)

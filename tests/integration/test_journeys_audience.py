@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,20 +69,22 @@ async def test_audience_entry_starts_journeys_and_audience_exit_ends_them(
                 if any(o.user_id == "leaves" for o in fakes.outcomes):
                     break
                 await asyncio.sleep(0.05)
-            print("DEBUG", fakes.outcomes, fakes.send_calls)
             # The same change again (a redelivery, or the customer re-entering) is "already started".
             await trigger.route_audience([_change("stays", True, 1)])
+            await env.sleep(timedelta(days=2))  # past the wait (handles from get_workflow_handle do not skip time)
             stays = await env.client.get_workflow_handle(workflow_id("vip-welcome", "stays"),
                                                          result_type=JourneyOutcome).result()
             leaves = await env.client.get_workflow_handle(workflow_id("vip-welcome", "leaves"),
                                                           result_type=JourneyOutcome).result()
-            runs = [w async for w in env.client.list_workflows(f"WorkflowId = '{workflow_id('vip-welcome', 'stays')}'")]
+            latest = await env.client.get_workflow_handle(workflow_id("vip-welcome", "stays")).describe()
     finally:
         await stop()
         await db.dispose()
     assert (stays.exit_reason, stays.sends) == ("completed", 1)
     assert (leaves.exit_reason, leaves.sends) == ("audience_exit", 0)
-    assert [r.status for r in runs] == [WorkflowExecutionStatus.COMPLETED]
+    # One run only: the latest run is the one that finished, and it recorded one outcome.
+    assert latest.run_id == stays.run_id and latest.status == WorkflowExecutionStatus.COMPLETED
+    assert [o.user_id for o in fakes.outcomes].count("stays") == 1
     assert [r.profile_id for r in fakes.delivered()] == ["p-stays"]
     # A profile without a user id cannot be keyed: counted and skipped, no workflow.
     assert _skipped() == skipped_before + 1
