@@ -61,4 +61,4 @@ class ImagePipeline:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
 
-app = ImagePipeline.bind()
+app = ImagePipeline.bind()  # type: ignore[attr-defined]  # @serve.deployment makes it a Deployment

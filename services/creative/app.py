@@ -13,6 +13,7 @@ from temporalio.client import Client
 from loom.creative.v1 import creative_pb2_grpc
 from loom.identity.v1 import identity_pb2_grpc
 from ml.creative.library import CreativeLibrary
+from ml.creative.models_config import build_language_model, load_models_config
 from services.common.client import channel
 from services.common.config import DataServiceConfig, setting
 from services.common.migrate import migrate
@@ -70,10 +71,11 @@ async def build(config: CreativeConfig) -> ServiceApp:
         return await Client.connect(config.temporal_address, namespace=config.temporal_namespace)
 
     brands = BrandStore(db)
+    translator = Translator(db, brands, build_language_model(load_models_config()))
     creative = Creative(
         index=index, runs=FactoryRuns(db, index, library, connect, config.factory_task_queue),
         assessor=Assessor(index, _embedder(config.semantic_claims)), chooser=Chooser(index, profiles),
-        lookbooks=Lookbooks(db, index, library, profiles), brands=brands, translator=Translator(db, brands))
+        lookbooks=Lookbooks(db, index, library, profiles), brands=brands, translator=translator)
 
     async def close() -> None:
         if identity_channel is not None:

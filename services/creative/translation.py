@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ml.creative.brand import LANGUAGES, load_brand_kit
-from ml.creative.copywriter import Copywriter, LanguageModel, Translated, Untranslatable
-from services.common.errors import FailedPrecondition, Violations
+from ml.creative.copywriter import Copywriter, GlossaryViolation, LanguageModel, Translated, Untranslatable
+from ml.creative.language_model import LanguageModelUnavailable
+from services.common.errors import FailedPrecondition, Unavailable, Violations
 from services.common.storage import Database, insert_ignore
 from services.creative.brand_store import BrandStore
 from services.creative.library_index import now_utc
@@ -67,6 +68,10 @@ class Translator:
             if found is None:
                 try:
                     found = self.copywriter.translate(text, source, [target])[0]
+                except GlossaryViolation as exc:
+                    raise FailedPrecondition(f"cannot translate {text!r} to {target}: {exc}") from exc
+                except LanguageModelUnavailable as exc:
+                    raise Unavailable(f"the language model did not answer: {exc}") from exc
                 except Untranslatable as exc:
                     raise FailedPrecondition(
                         f"cannot translate {text!r} from {source} to {target}: it is not in translation memory "

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("ingestion", "identity", "consent", "forwarding", "journeys", "prediction", "creative")
+BENCHES = ("ingestion", "identity", "consent", "forwarding", "journeys", "prediction", "creative", "creative_models")
 
 
 def run_one(name: str) -> int:

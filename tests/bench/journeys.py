@@ -1,6 +1,10 @@
 """Journey throughput on one Temporal dev server in one run: a 3-step journey vs an empty workflow (the
 ceiling), and a chunked broadcast to a synthetic audience.
 
+Next to the rates it reports where a workflow's cost goes: CPU of this process (worker and client) per
+workflow, and the history events and bytes of one run of each kind (a journey's service calls are local
+activities, so they add marker events, not workflow tasks).
+
 Service calls are the in-process fakes of `workflows.journeys.testing` (FakeJourneyServices), so the numbers
 measure Temporal plus the journey interpreter, not identity/forwarding. The broadcast freezes its audience
 into a real SQLite cohort table and sends through the real chunk activity.
@@ -50,15 +54,25 @@ class EmptyWorkflow:
         return params.user_id
 
 
-async def _completed_per_s(client: Client, task_queue: str, name: str, count: int) -> float:
-    """Starts ``count`` workflows at once and waits for all; completed workflows per second."""
+async def _completed_per_s(client: Client, task_queue: str, name: str, count: int,
+                           profile: dict[str, Any] | None = None) -> float:
+    """Starts ``count`` workflows at once and waits for all; completed workflows per second.
+
+    With ``profile``, also records this process's CPU ms per workflow and one run's history size there.
+    """
     run = uuid.uuid4().hex[:6]
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     handles = await asyncio.gather(*(client.start_workflow(
         name, JourneyInput("bench", 1, THREE_STEPS, f"u{i}", JourneyEvent("Signed Up", f"m{i}")),
         id=f"{name}-{run}-{i}", task_queue=task_queue) for i in range(count)))
     await asyncio.gather(*(h.result() for h in handles))
-    return count / (time.perf_counter() - start)
+    rate = count / (time.perf_counter() - start)
+    if profile is not None:
+        history = await handles[0].fetch_history()
+        profile.update(worker_cpu_ms_per_workflow=round((time.process_time() - cpu) / count * 1000, 2),
+                       history_events=len(history.events),
+                       history_bytes=sum(e.ByteSize() for e in history.events))
+    return rate
 
 
 async def _broadcast(client: Client, task_queue: str, fakes: FakeJourneyServices, size: int) -> dict[str, Any]:
@@ -107,14 +121,16 @@ async def run() -> dict[str, Any]:
         async with Worker(env.client, task_queue=queue, workflows=[*WORKFLOWS, EmptyWorkflow],
                           activities=fakes.activities(), max_concurrent_workflow_tasks=200):
             await _completed_per_s(env.client, queue, "BenchEmpty", 50)  # warm-up
-            empty = await _completed_per_s(env.client, queue, "BenchEmpty", JOURNEYS)
-            journey = await _completed_per_s(env.client, queue, "JourneyWorkflow", JOURNEYS)
+            empty_profile: dict[str, Any] = {}
+            journey_profile: dict[str, Any] = {}
+            empty = await _completed_per_s(env.client, queue, "BenchEmpty", JOURNEYS, empty_profile)
+            journey = await _completed_per_s(env.client, queue, "JourneyWorkflow", JOURNEYS, journey_profile)
         broadcast = await _broadcast(env.client, queue, FakeJourneyServices(), BROADCAST)
     finally:
         await env.shutdown()
     return {"journeys": JOURNEYS, "three_step_journeys_per_s": round(journey, 1),
             "empty_workflows_per_s": round(empty, 1), "ratio_to_empty": round(journey / empty, 2),
-            "broadcast": broadcast}
+            "profile": {"journey": journey_profile, "empty": empty_profile}, "broadcast": broadcast}
 
 
 if __name__ == "__main__":

@@ -53,10 +53,11 @@ def tiny_pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     vae = AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 16), norm_num_groups=4,
         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2, sample_size=16)
+    scheduler = DDIMScheduler(steps_offset=1, clip_sample=False)
     pipe = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                   scheduler=DDIMScheduler(steps_offset=1, clip_sample=False), safety_checker=None, feature_extractor=None,
+                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
                                    requires_safety_checker=False)
-    pipe.save_pretrained(root / "tiny-sd")
+    pipe.save_pretrained(root / "tiny-sd")  # type: ignore[attr-defined]  # diffusers' lazy module hides it
     return root / "tiny-sd"
 
 

@@ -34,6 +34,7 @@ def tiny_weights(tmp_path: Path, section: dict, name: str, head_bias: float | No
         model = segmentation.build_model(segmentation.SegmentationConfig(
             weights="", base_channels=section["base_channels"], depth=section["depth"], work_px=section["work_px"]))
         if head_bias is not None:  # pushes every pixel to subject (> 0) or backdrop (< 0)
+            assert model.head.bias is not None
             torch.nn.init.zeros_(model.head.weight)
             torch.nn.init.constant_(model.head.bias, head_bias)
     path = tmp_path / name

@@ -7,11 +7,28 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from workflows.journeys.cohort import BroadcastCohortWorkflow
-from workflows.journeys.types import TASK_QUEUE
-from workflows.journeys.workflow import JourneyWorkflow
+from temporalio import workflow
 
-WORKFLOWS: list[type] = [JourneyWorkflow, BroadcastCohortWorkflow]
+with workflow.unsafe.imports_passed_through():
+    from workflows.journeys.types import TASK_QUEUE
+
+# The workflow classes are imported on first use, not here: the sandbox re-executes this package for every
+# workflow run it starts, and eagerly importing both workflow modules made each JourneyWorkflow run load
+# (and, without a bytecode cache, compile) the cohort module too. See `__getattr__`.
+_LAZY = ("WORKFLOWS", "JourneyWorkflow", "BroadcastCohortWorkflow")
+
+
+def __getattr__(name: str) -> Any:
+    """``WORKFLOWS``, ``JourneyWorkflow`` and ``BroadcastCohortWorkflow``, imported when first asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from workflows.journeys.cohort import BroadcastCohortWorkflow
+    from workflows.journeys.workflow import JourneyWorkflow
+
+    values = {"WORKFLOWS": [JourneyWorkflow, BroadcastCohortWorkflow], "JourneyWorkflow": JourneyWorkflow,
+              "BroadcastCohortWorkflow": BroadcastCohortWorkflow}
+    globals().update(values)
+    return values[name]
 
 
 class JourneyWorkerConfig(Protocol):

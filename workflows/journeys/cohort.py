@@ -20,8 +20,8 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     import grpc
 
+    import workflows.journeys.rules as rules  # a submodule via "from pkg import" would load in the sandbox
     from loom.identity.v1 import identity_pb2, identity_pb2_grpc
-    from workflows.journeys import rules
     from workflows.journeys.activities import permanent
     from workflows.journeys.registry import JourneyRegistry
     from workflows.journeys.spec import parse_spec
