@@ -8,6 +8,7 @@ from disk never duplicates an asset nor undoes a review or a publication.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -138,7 +139,7 @@ class LibraryIndex:
                 state=after, reviewed=1, published_at=None if after == "rejected" else row.published_at))
         return await self.get(asset_id)
 
-    async def review_history(self, window: int = 200) -> list[tuple[float, bool]]:
+    async def review_history(self, window: int = 200) -> builtins.list[tuple[float, bool]]:
         """(quality score, approved) of the latest reviews, oldest first, for the thresholds to learn from."""
         async with self.db.connect() as conn:
             rows = (await conn.execute(select(asset_reviews.c.quality_score, asset_reviews.c.decision)
@@ -162,7 +163,7 @@ class LibraryIndex:
         return await self.get(asset_id)
 
     async def published(self, touchpoint: str, market: str, language: str, exclude: Sequence[str],
-                        at: dt.datetime) -> list[dict[str, Any]]:
+                        at: dt.datetime) -> builtins.list[dict[str, Any]]:
         """Published, unexpired, non-personal assets for a touchpoint, market and language, best first."""
         where = [assets.c.state == "published", assets.c.touchpoint == touchpoint, assets.c.market == market,
                  assets.c.language == language, assets.c.profile_id.is_(None),
@@ -174,7 +175,7 @@ class LibraryIndex:
                                       .order_by(assets.c.score.desc(), assets.c.asset_id).limit(500))
             return [dict(r._mapping) for r in rows]
 
-    async def usable_in(self, categories: Sequence[str], market: str) -> list[dict[str, Any]]:
+    async def usable_in(self, categories: Sequence[str], market: str) -> builtins.list[dict[str, Any]]:
         """Approved or published banners of these categories (any market when ``market`` is empty), best first."""
         where = [assets.c.state.in_(("approved", "published")), assets.c.kind == "banner",
                  assets.c.category.in_(list(categories)), assets.c.profile_id.is_(None)]
@@ -190,7 +191,7 @@ class LibraryIndex:
             row = (await conn.execute(select(assets).where(assets.c.content_hash == content_hash).limit(1))).first()
         return dict(row._mapping) if row else None
 
-    async def unshared_hashes(self, asset_ids: Sequence[str]) -> list[str]:
+    async def unshared_hashes(self, asset_ids: Sequence[str]) -> builtins.list[str]:
         """Content hashes of these assets that no other asset uses (their files may go with them)."""
         if not asset_ids:
             return []
