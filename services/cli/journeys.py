@@ -44,16 +44,22 @@ async def _temporal(address: str | None) -> Any:
 
 async def _sync(registry: JourneyRegistry, journey_id: str, temporal: str | None) -> None:
     """Brings a scheduled journey's Temporal Schedule in line with the registry (no-op for other journeys)."""
+    from temporalio.service import RPCError
+
     from workflows.journeys.schedules import delete_schedule, sync_schedule
 
     record, raw = await registry.get(journey_id)
     if not parse_spec(raw).entry_schedule:
         return
     client = await _temporal(temporal)
-    if record.state == "archived":
-        done = await delete_schedule(client, journey_id)
-    else:
-        done = await sync_schedule(client, record.current_version, raw, state=record.state)
+    try:
+        if record.state == "archived":
+            done = await delete_schedule(client, journey_id)
+        else:
+            done = await sync_schedule(client, record.current_version, raw, state=record.state)
+    except RPCError as exc:
+        raise Unavailable(f"Temporal did not update schedule of {journey_id!r}: {exc.status.name} {exc.message}; "
+                          "the registry is updated, run the command again to retry") from exc
     suffix = " (paused)" if done.paused else ""
     typer.echo(f"{journey_id}: schedule {done.schedule_id} {done.action}{suffix}")
 
@@ -165,11 +171,16 @@ def archive(journey_id: str, db_url: str = DbOption, temporal: str = TemporalOpt
 @app.command()
 def broadcast(journey_id: str, db_url: str = DbOption, temporal: str = TemporalOption) -> None:
     """Starts one broadcast of an active broadcast journey now, outside its schedule; prints the workflow id."""
+    from temporalio.service import RPCError
+
     from workflows.journeys.schedules import start_broadcast
 
     async def start(registry: JourneyRegistry) -> str:
         record, raw = await registry.get(journey_id)
-        return await start_broadcast(await _temporal(temporal), record.current_version, raw, state=record.state)
+        try:
+            return await start_broadcast(await _temporal(temporal), record.current_version, raw, state=record.state)
+        except RPCError as exc:
+            raise Unavailable(f"Temporal did not start the broadcast: {exc.status.name} {exc.message}") from exc
 
     wid = _with_registry(db_url, start)
     typer.echo(f"{journey_id}: broadcast started as workflow {wid}")

@@ -8,6 +8,7 @@ import pytest
 
 from loom.common.v1 import common_pb2
 from loom.identity.v1 import identity_pb2
+from workflows.journeys.author import Journey
 from workflows.journeys.spec import SpecError, audience_event_name, parse_spec
 from workflows.journeys.trigger import audience_journey_event, audience_user_id
 
@@ -28,6 +29,9 @@ def test_audience_entry_and_exit_audiences() -> None:
     assert spec.entry_audience == "vip" and spec.exit_audiences == ["vip", "churned_30d"]
     assert spec.exits_on("Unsubscribed") and spec.exits_on("audience:vip:exited")
     assert not spec.exits_on("audience:vip:entered") and not spec.exits_on("audience:other:exited")
+    built = (Journey("vip-welcome", entry_audience="vip").exit_on("Unsubscribed")
+             .exit_on_audience_exit("vip", "churned_30d").send("hello", channel="email", touchpoint="email_hero"))
+    assert built.to_dict()["exit"] == {"events": ["Unsubscribed"], "audiences": ["vip", "churned_30d"]}
 
 
 @pytest.mark.parametrize(("raw", "path", "message"), [

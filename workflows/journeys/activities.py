@@ -137,7 +137,7 @@ class JourneyActivities:
             response = await self._forwarding.SendMessage(forwarding_pb2.SendMessageRequest(
                 idempotency_key=request.idempotency_key, channel=CHANNELS[request.channel],
                 profile_id=request.profile_id, creative_id=choice.asset.asset_id, journey_id=request.journey_id,
-                step_id=request.step_id,
+                step_id=request.step_id, market=request.market,
                 category=(forwarding_pb2.MESSAGE_CATEGORY_TRANSACTIONAL if request.transactional
                           else forwarding_pb2.MESSAGE_CATEGORY_MARKETING)), timeout=10)
         except grpc.aio.AioRpcError as exc:

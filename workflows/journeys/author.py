@@ -76,7 +76,12 @@ class Journey:
 
     def exit_on(self, *events: str) -> Journey:
         """Events that end the journey for a customer."""
-        self._doc["exit"] = {"events": list(events)}
+        self._doc.setdefault("exit", {})["events"] = list(events)
+        return self
+
+    def exit_on_audience_exit(self, *audience_ids: str) -> Journey:
+        """Audiences whose exit ends the journey for a customer."""
+        self._doc.setdefault("exit", {})["audiences"] = list(audience_ids)
         return self
 
     def reentry(self, policy: str = "never", cooldown: str | None = None) -> Journey:

@@ -6,6 +6,7 @@ are immutable, so a customer who entered version 3 finishes on version 3 whateve
 
 from __future__ import annotations
 
+import builtins  # JourneyRegistry.list shadows the builtin inside the class body
 import hashlib
 import json
 from collections.abc import Sequence
@@ -145,7 +146,7 @@ class JourneyRegistry:
             raise NotFound(f"journey {journey_id!r} has no version {wanted}")
         return JourneyRecord(row.journey_id, row.name, row.state, row.current_version, row.updated_at), spec
 
-    async def active_specs(self) -> list[tuple[int, JourneySpec, dict[str, Any]]]:
+    async def active_specs(self) -> builtins.list[tuple[int, JourneySpec, dict[str, Any]]]:
         """(version, parsed spec, raw spec) of every active journey's current version, for the trigger."""
         query = (select(journeys.c.current_version, journey_versions.c.spec)
                  .join(journey_versions, (journey_versions.c.journey_id == journeys.c.journey_id)
@@ -182,7 +183,7 @@ class JourneyRegistry:
         async with self.db.begin() as conn:
             await conn.execute(insert_ignore(journey_outcomes, [row], ["workflow_id", "run_id"]))
 
-    async def outcome_counts(self, journey_id: str) -> list[tuple[str, str, int, int]]:
+    async def outcome_counts(self, journey_id: str) -> builtins.list[tuple[str, str, int, int]]:
         """(group, variant, customers, conversions) of a journey's finished customers."""
         query = (select(journey_outcomes.c.group_name, journey_outcomes.c.variant, func.count(),
                         func.sum(func.cast(journey_outcomes.c.converted, type_=journey_outcomes.c.sends.type)))
@@ -205,7 +206,7 @@ class JourneyRegistry:
             return int((await conn.execute(select(func.count()).where(
                 journey_cohort_members.c.cohort_id == cohort_id))).scalar() or 0)
 
-    async def cohort_chunk(self, cohort_id: str, offset: int, limit: int) -> list[str]:
+    async def cohort_chunk(self, cohort_id: str, offset: int, limit: int) -> builtins.list[str]:
         """Profile ids with seq in [offset, offset + limit)."""
         query = (select(journey_cohort_members.c.profile_id)
                  .where(journey_cohort_members.c.cohort_id == cohort_id,
