@@ -14,6 +14,7 @@ from nats.aio.msg import Msg
 from loom.common.v1 import common_pb2
 from loom.consent.v1.consent_pb2_grpc import ConsentServiceStub
 from loom.identity.v1 import identity_pb2_grpc as pb_grpc
+from services.common.audit import AuditTrail
 from services.common.bus import EventBus
 from services.common.client import channel
 from services.common.config import DataServiceConfig, positive, setting
@@ -72,12 +73,15 @@ async def build(config: IdentityConfig) -> ServiceApp:
         return archive_source(archive_channel, window)
 
     consent_roles = None
+    audit = AuditTrail(None, "identity")
     if config.consent_addr:
-        consent_roles = ConsentRoles(ConsentServiceStub(channel(config.consent_addr, config.service_token)))
+        consent_stub = ConsentServiceStub(channel(config.consent_addr, config.service_token))
+        consent_roles = ConsentRoles(consent_stub)
+        audit = AuditTrail(consent_stub, "identity")
     identity = Identity.build(store, audiences,
                               MaskingPolicy.from_names(config.pii_identifier_types, config.pii_traits, consent_roles),
                               open_archive if archive_channel is not None else None,
-                              IdentityPrivacy(db, bus, CONSUMER))
+                              IdentityPrivacy(db, bus, CONSUMER), audit)
 
     async def handle(msgs: list[Msg]) -> None:
         await store.apply_batch(decode_batches(m.data for m in msgs), None)
@@ -126,6 +130,6 @@ async def build(config: IdentityConfig) -> ServiceApp:
             Registration(pb_grpc.add_IdentityServiceServicer_to_server, IdentityServicer(identity), FULL_NAME, POLICY)
         ],
         background=[start_consumer, start_refresher,
-                    *([lambda: consent_roles.start(config.roles_refresh_s)] if consent_roles else [])],
+                    *([lambda: consent_roles.start(config.roles_refresh_s), audit.start] if consent_roles else [])],
         on_shutdown=[close],
     )

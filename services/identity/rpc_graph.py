@@ -97,6 +97,8 @@ class GraphRpcs:
         kept, restored = await self._d.unmerger.unmerge(request.merge_id, request.reason,
                                                         current_principal().subject)
         await self._d.audiences.flush()
+        self._d.audit.record("profile.unmerge", f"merge:{request.merge_id}", reason=request.reason,
+                             details={"kept": kept, "restored": restored})
         views = await self._d.reader.find_many([(kept, None), (restored, None)])
         out = pb.UnmergeResponse()
         for target, view in zip((out.kept, out.restored), views, strict=True):

@@ -47,7 +47,10 @@ class ProfileRpcs:
 
     def _view(self, view: ProfileView) -> pb.Profile:
         profile = to_proto(view.state, view.identifiers, audiences=view.audiences)
-        return self._d.masking.apply(profile, current_principal())
+        profile = self._d.masking.apply(profile, current_principal())
+        self._d.audit.record("profile.read", f"profile:{profile.profile_id}",
+                             details={"masked_fields": len(profile.masked_fields)})
+        return profile
 
     async def GetProfile(self, request: pb.GetProfileRequest, context: grpc.aio.ServicerContext
                          ) -> pb.GetProfileResponse:
@@ -105,6 +108,8 @@ class ProfileRpcs:
         view = await self._d.reader.find(pid)
         if view is None:  # merged away by a concurrent event between the write and this read
             raise NotFound(f"profile {pid} was merged into another while updating; look it up by identifier")
+        self._d.audit.record("profile.update_traits", f"profile:{pid}", reason=request.source,
+                             details={"traits": sorted(request.traits.fields)})
         return pb.UpdateTraitsResponse(profile=self._view(view))
 
     async def WritePredictiveTraits(self, request: pb.WritePredictiveTraitsRequest,

@@ -63,3 +63,15 @@ async def test_analyst_sees_only_what_the_consent_role_allows(service_stack) -> 
     assert [(i.type, i.value) for i in seen.identifiers] == [("user_id", "role-u1")]
     assert seen.computed.event_count == 1
     assert {"traits.email.value", "traits.city.value", "identifiers.email"} <= set(seen.masked_fields)
+    # Every read is in the consent service's audit log, with who read and how much was masked.
+    audit = consent_pb2_grpc.ConsentServiceStub(service_stack.channel("consent", admin))
+    entries: list[consent_pb2.AuditEntry] = []
+    for _ in range(60):
+        reply = await audit.QueryAudit(consent_pb2.QueryAuditRequest(
+            actor="test-analyst", action="profile.read", resource=f"profile:{full.profile_id}"))
+        entries = list(reply.entries)
+        if entries:
+            break
+        await asyncio.sleep(0.1)
+    assert entries and entries[0].service == "identity" and entries[0].role == "analyst"
+    assert entries[0].details.fields["masked_fields"].number_value > 0
