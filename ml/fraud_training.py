@@ -38,9 +38,9 @@ def train_fraud(txns: list[Txn], labels: list[int], name: str, version: str, *, 
     baseline = fit_logistic(graph.txn_features[train], y[train].float())
     q = predict_proba(baseline, graph.txn_features[test])
     truth = y[test].numpy()
-    metrics = [{"name": "auc", "value": float(auc(truth, p)), "baseline_value": float(auc(truth, q)),
-                "higher_is_better": True}]
-    ok = metrics[0]["value"] > metrics[0]["baseline_value"]
+    model_auc, baseline_auc = float(auc(truth, p)), float(auc(truth, q))
+    metrics = [{"name": "auc", "value": model_auc, "baseline_value": baseline_auc, "higher_is_better": True}]
+    ok = model_auc > baseline_auc
     fraud = torch.zeros(len(keys)).index_add_(0, graph.txn_nodes[train].reshape(-1),
                                               y[train].float().repeat_interleave(4))
     seen = torch.zeros(len(keys)).index_add_(0, graph.txn_nodes[train].reshape(-1),

@@ -132,7 +132,10 @@ class ClaimChecker:
         sentences = [s.strip() for s in re.split(r"[\n.!?。،]", text) if len(s.strip()) > 3]
         if not sentences or not claims:
             return []
-        sims = self.embedder.embed(sentences) @ self.embedder.embed(claims).T
+        embedder = self.embedder
+        if embedder is None:
+            return []
+        sims = embedder.embed(sentences) @ embedder.embed(claims).T
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         best = float(sims[i, j])
         if best >= self.semantic_reject:

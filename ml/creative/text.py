@@ -10,6 +10,7 @@ import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, features
 
@@ -54,11 +55,11 @@ def font(language: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont
         axes = face.get_variation_axes()
     except OSError:  # a static font has no axes; its one weight is used
         return face
-    values = []
+    values: list[float] = []
     for axis in axes:
         name = axis["name"] if isinstance(axis["name"], str) else axis["name"].decode()
         wanted = (700 if bold else 500) if name.lower().startswith("weight") else axis["default"]
-        values.append(max(axis["minimum"], min(axis["maximum"], wanted)))
+        values.append(float(max(axis["minimum"] or 0, min(axis["maximum"] or 0, wanted or 0))))
     face.set_variation_by_axes(values)
     return face
 
@@ -72,7 +73,7 @@ def _prepare(text: str, language: str) -> str:
     return text
 
 
-def _kwargs(language: str) -> dict[str, str]:
+def _kwargs(language: str) -> dict[str, Any]:
     if not RAQM:
         return {}
     return {"direction": "rtl", "language": language} if language in RTL_LANGUAGES else {"language": language}

@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from workflows.factory.types import FactoryInput
 
 app = typer.Typer(help="Run the creative factory.", no_args_is_help=True)
 
@@ -49,7 +53,7 @@ async def _local(params: object, library_dir: Path, ingestion: str | None) -> tu
     return await acts.draw_contact_sheet(params), totals  # type: ignore[arg-type]
 
 
-async def _temporal(params: object, address: str, namespace: str) -> tuple[str, dict[str, int]]:
+async def _temporal(params: FactoryInput, address: str, namespace: str) -> tuple[str, dict[str, int]]:
     from temporalio.client import Client
     from temporalio.common import WorkflowIDReusePolicy
 
@@ -58,7 +62,7 @@ async def _temporal(params: object, address: str, namespace: str) -> tuple[str, 
     from workflows.factory.workflow import FactoryWorkflow
 
     client = await Client.connect(address, namespace=namespace)
-    wid = workflow_id(params.market, params.date)  # type: ignore[attr-defined]
+    wid = workflow_id(params.market, params.date)
     handle = await client.start_workflow(FactoryWorkflow.run, params, id=wid, task_queue=TASK_QUEUE,
                                          id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:

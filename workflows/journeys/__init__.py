@@ -32,15 +32,22 @@ def __getattr__(name: str) -> Any:
 
 
 class JourneyWorkerConfig(Protocol):
-    """The settings `activities` reads (workflows.worker.WorkerConfig grows these fields)."""
+    """The settings `make_activities` reads (workflows.worker.WorkerConfig has them, read-only)."""
 
-    identity_addr: str
-    consent_addr: str
-    prediction_addr: str
-    creative_addr: str
-    forwarding_addr: str
-    service_token: str
-    db_url: str
+    @property
+    def identity_addr(self) -> str: ...
+    @property
+    def consent_addr(self) -> str: ...
+    @property
+    def prediction_addr(self) -> str: ...
+    @property
+    def creative_addr(self) -> str: ...
+    @property
+    def forwarding_addr(self) -> str: ...
+    @property
+    def service_token(self) -> str: ...
+    @property
+    def db_url(self) -> str: ...
 
 
 def make_activities(config: JourneyWorkerConfig) -> list[Any]:
