@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from infra.local.config import SERVICES, StackPorts, read_env_file
-from infra.local.procs import free_port
+from infra.local.procs import free_port, pid_alive
 from infra.local.prometheus import PrometheusServer
 from infra.local.stack import ComponentStatus, LocalStack
 from services.cli.main import app
@@ -107,4 +107,4 @@ def test_stop_ends_every_process(tmp_path: Path) -> None:
     assert not any(r.alive for r in LocalStack.from_home(tmp_path).status())
     assert not list((tmp_path / "run").glob("*.pid"))
     for pid in pids:
-        assert pid is not None and not Path(f"/proc/{pid}").exists()
+        assert pid is not None and not pid_alive(pid), f"pid {pid} still runs"
