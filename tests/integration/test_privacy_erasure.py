@@ -5,6 +5,7 @@ person's identifiers. Stores whose service is not part of the test are played by
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,12 @@ def worker_activities(stack, tmp: Path, real: list[str]) -> list[Callable[..., A
     return out + fakes
 
 
-async def wait_finished(stub: consent_pb2_grpc.ConsentServiceStub, request_id: str) -> pb.DataSubjectRequest:
+async def wait_finished(stub: consent_pb2_grpc.ConsentServiceStub, env: WorkflowEnvironment,
+                        request_id: str) -> pb.DataSubjectRequest:
+    """Waits for the request's workflow to close (its last activity has then been answered), then reads it."""
+    await asyncio.wait_for(env.client.get_workflow_handle(f"dsr-{request_id}").result(), timeout=60)
     got = pb.DataSubjectRequest()
-    for _ in range(1200):
+    for _ in range(100):
         got = (await stub.GetDataSubjectRequest(pb.GetDataSubjectRequestRequest(request_id=request_id))).request
         if got.state in (pb.DATA_SUBJECT_REQUEST_STATE_COMPLETED, pb.DATA_SUBJECT_REQUEST_STATE_FAILED):
             return got
@@ -93,6 +97,7 @@ async def start_consent(service_stack, env: WorkflowEnvironment, task_queue: str
 
 async def test_erasure_through_the_consent_service_and_temporal_leaves_only_hashes(
         service_stack, db_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> None:
+    key = f"erase-grace-{uuid.uuid4().hex[:8]}"  # workflow ids are global on the shared Temporal server
     await start_consent(service_stack, temporal_env, task_queue)
     await service_stack.start("identity", IdentityConfig, build_identity)
     stub = consent_pb2_grpc.ConsentServiceStub(service_stack.channel("consent"))
@@ -102,9 +107,9 @@ async def test_erasure_through_the_consent_service_and_temporal_leaves_only_hash
                       activities=worker_activities(service_stack, tmp_path, real=[])):
         submitted = (await stub.SubmitDataSubjectRequest(pb.SubmitDataSubjectRequestRequest(
             kind=pb.DATA_SUBJECT_REQUEST_KIND_ERASURE, identifiers=person(), market="SE",
-            idempotency_key="erase-grace"))).request
-        assert submitted.workflow_id == "dsr-erase-grace"
-        done = await wait_finished(stub, "erase-grace")
+            idempotency_key=key))).request
+        assert submitted.workflow_id == f"dsr-{key}"
+        done = await wait_finished(stub, temporal_env, key)
     assert done.state == pb.DATA_SUBJECT_REQUEST_STATE_COMPLETED, done.error
     receipts = {r.store: r for r in done.receipts}
     assert set(receipts) == {"consent.records", "forwarding.main", "prediction.main", "creative.main",
@@ -117,12 +122,13 @@ async def test_erasure_through_the_consent_service_and_temporal_leaves_only_hash
                                                              purpose_ids=["marketing_email"]))
     assert check.decisions[0].reason == pb.CHECK_REASON_SUPPRESSED
     audit = await consent_pb2_grpc.ConsentServiceStub(service_stack.channel("consent", service_stack.tokens.admin)
-                                                      ).QueryAudit(pb.QueryAuditRequest(resource="dsr:erase-grace"))
+                                                      ).QueryAudit(pb.QueryAuditRequest(resource=f"dsr:{key}"))
     assert {"dsr.submit", "dsr.erase", "dsr.finish"} <= {e.action for e in audit.entries}
 
 
 async def test_erasure_against_identity_and_ingestion_leaves_nothing(
         service_stack, db_url: str, temporal_env: WorkflowEnvironment, task_queue: str, tmp_path: Path) -> None:
+    key = f"e2e-{uuid.uuid4().hex[:8]}"
     await start_consent(service_stack, temporal_env, task_queue)
     await service_stack.start("identity", IdentityConfig, build_identity)
     await service_stack.start("ingestion", IngestionConfig, build_ingestion)
@@ -157,8 +163,8 @@ async def test_erasure_against_identity_and_ingestion_leaves_nothing(
     async with Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS,
                       activities=worker_activities(service_stack, tmp_path, real=["identity", "ingestion"])):
         await stub.SubmitDataSubjectRequest(pb.SubmitDataSubjectRequestRequest(
-            kind=pb.DATA_SUBJECT_REQUEST_KIND_ERASURE, identifiers=person(), market="SE", idempotency_key="e2e"))
-        done = await wait_finished(stub, "e2e")
+            kind=pb.DATA_SUBJECT_REQUEST_KIND_ERASURE, identifiers=person(), market="SE", idempotency_key=key))
+        done = await wait_finished(stub, temporal_env, key)
     assert done.state == pb.DATA_SUBJECT_REQUEST_STATE_COMPLETED, done.error
     assert {r.store.split(".")[0] for r in done.receipts} >= {"identity", "ingestion", "consent"}
     assert await scan(db_url, [EMAIL, USER]) == {}

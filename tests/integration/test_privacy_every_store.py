@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -219,12 +220,13 @@ async def test_erasure_leaves_nothing_in_any_table_stream_or_file_and_suppresses
         **{f"{n}_addr": f"127.0.0.1:{s.port}" for n, s in (
             ("consent", consent), ("ingestion", ingestion), ("identity", identity), ("forwarding", forwarding),
             ("creative", creative_srv), ("prediction", prediction))}})()
+    key = f"erase-ada-{uuid.uuid4().hex[:8]}"  # workflow ids are global on the shared Temporal server
     async with Worker(temporal_env.client, task_queue=privacy_queue, workflows=WORKFLOWS,
                       activities=make_activities(config)):
         await consent_stub.SubmitDataSubjectRequest(cpb.SubmitDataSubjectRequestRequest(
             kind=cpb.DATA_SUBJECT_REQUEST_KIND_ERASURE, identifiers=person(), market="SE",
-            idempotency_key="erase-ada"))
-        done = await wait_finished(consent_stub, "erase-ada")
+            idempotency_key=key))
+        done = await wait_finished(consent_stub, temporal_env, key)
     assert done.state == cpb.DATA_SUBJECT_REQUEST_STATE_COMPLETED, done.error
 
     stores = {r.store.split(".")[0] for r in done.receipts}
