@@ -29,6 +29,10 @@ log = logging.getLogger("loom.worker")
 QUEUE_NAMES = ("loom-platform", "loom-privacy", "loom-factory", "loom-journeys", "loom-training")
 
 
+def _percent(value: float) -> str | None:
+    return None if 0 <= value < 100 else "must be a percentage from 0 up to (not including) 100"
+
+
 def _known_queues(queues: list[str]) -> str | None:
     unknown = [q for q in queues if q not in QUEUE_NAMES]
     return f"unknown task queues {unknown}; known: {', '.join(QUEUE_NAMES)}" if unknown else None
@@ -54,6 +58,9 @@ class WorkerConfig(RuntimeConfig):
     creative_db_url: str = setting("", help="creative service database; factory assets are indexed there ('' to skip)")
     registry_dir: Path = setting(Path(".loom/models"), help="model registry root (training queue)")
     journey_trigger: bool = setting(True, help="run the bus consumer that starts journeys from events")
+    global_control_percent: float = setting(
+        0.0, check=_percent, help="percent of customers held out of every journey (the global control group); "
+        "the `loom journeys` commands read the same LOOM_GLOBAL_CONTROL_PERCENT for schedules and broadcasts")
 
 
 @dataclass
@@ -105,7 +112,8 @@ async def _journeys(shared: Shared) -> list[Any]:
     shared.stack.push_async_callback(db.dispose)
     await migrate_journeys(db)
     if shared.config.journey_trigger:
-        stop = await start_trigger(await shared.bus(), JourneyTrigger(shared.client, JourneyRegistry(db)))
+        stop = await start_trigger(await shared.bus(), JourneyTrigger(
+            shared.client, JourneyRegistry(db), global_control_percent=shared.config.global_control_percent))
         shared.stack.push_async_callback(stop)
     return journeys.make_activities(shared.config)
 

@@ -8,6 +8,7 @@ own consent check and delivery rules arrives there once (deduplicated by idempot
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,13 +21,14 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from infra.demo.report import DemoStageError, JourneyNumbers, progress
 from infra.demo.sink import WebhookSink
-from infra.synthetic import Customer
+from infra.synthetic import Customer, completes_cart, order_event
 from loom.creative.v1 import creative_pb2, creative_pb2_grpc
 from loom.forwarding.v1 import forwarding_pb2 as fpb
 from loom.forwarding.v1 import forwarding_pb2_grpc
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from loom.ingestion.v1 import ingestion_pb2_grpc
 from services.common.storage import Database
+from workflows.journeys.measurement import uplift
 from workflows.journeys.registry import JourneyRegistry, load_spec_file, migrate_journeys
 from workflows.journeys.trigger import workflow_id
 from workflows.journeys.types import JourneyOutcome
@@ -36,6 +38,10 @@ DESTINATION = "demo-email-sink"
 # The worker's trigger re-reads active journeys at most this often (JourneyTrigger.refresh_s, plus slack).
 TRIGGER_REFRESH_S = 11.0
 PATHS = {"offer": "offer (propensity >= 0.5)", "reminder": "reminder (lower propensity)"}
+SILENT = "no message (consent)"
+# When the simulated customers answer, counted from the entry events: after the reminder (sent 4 s after
+# entry) has reached the sink, well inside the journey's 12 s goal window.
+RESPOND_AFTER_S = 6.0
 
 
 def _seconds(value: float) -> duration_pb2.Duration:
@@ -133,7 +139,8 @@ async def run_journey(ingestion: ingestion_pb2_grpc.IngestionServiceStub,
             outcomes.append(await _outcome(client, numbers.journey_id, customer.user_id, since, deadline))
             bar.advance(task)
 
-        await asyncio.gather(*(follow(c) for c in entrants))
+        await asyncio.gather(simulate_responses(ingestion, sink, entrants, numbers, run_key),
+                             *(follow(c) for c in entrants))
     for outcome in outcomes:
         numbers.groups[outcome.group] += 1
         numbers.exits[outcome.exit_reason] += 1
@@ -150,13 +157,64 @@ async def run_journey(ingestion: ingestion_pb2_grpc.IngestionServiceStub,
     numbers.by_step = sink.by_step(numbers.journey_id)
     for step, count in numbers.by_step.items():
         numbers.paths[PATHS.get(step, step)] += count
-    numbers.paths["no message (consent)"] = treated_silent
+    numbers.paths[SILENT] = treated_silent
+    step_of = messaged_step(sink, numbers.journey_id)
+    numbers.steps = {c.user_id: step_of[c.email.lower()] for c in entrants if c.email.lower() in step_of}
+    measure(outcomes, numbers)
     await _count_creatives(creative, received, numbers)
     numbers.seconds = time.perf_counter() - started
     if numbers.delivered < numbers.sends:
         raise DemoStageError("journeys", f"forwarding accepted {numbers.sends} messages but the sink received "
                              f"{numbers.delivered} within {timeout_s:.0f} s; see `loom dlq list` and the "
                              "forwarding log")
+
+
+def messaged_step(sink: WebhookSink, journey_id: str) -> dict[str, str]:
+    """Lower-cased e-mail address -> the journey step whose message reached the sink."""
+    return {str(p.get("to", "")).lower(): str(p.get("step_id", "")) for p in sink.messages(journey_id)}
+
+
+async def simulate_responses(ingestion: ingestion_pb2_grpc.IngestionServiceStub, sink: WebhookSink,
+                             entrants: list[Customer], numbers: JourneyNumbers, run_key: str) -> None:
+    """The customers' side: some complete their order, more often when a message reached them.
+
+    Simulated behaviour (``infra.synthetic.completes_cart``), sent as real "Order Completed" events through
+    ingestion; the journey's workflows learn of them only the way production ones would, through the bus
+    and the trigger, and count them against the goal.
+    """
+    await asyncio.sleep(RESPOND_AFTER_S)
+    step_of = messaged_step(sink, numbers.journey_id)
+    rng = random.Random(run_key)
+    orders = []
+    for customer in entrants:
+        step = step_of.get(customer.email.lower(), "")
+        if completes_cart(rng, customer, step):
+            order = order_event(rng, customer, datetime.now(UTC))
+            order.message_id = f"demo-order-{run_key}-{customer.user_id}"
+            orders.append(order)
+    if orders:
+        reply = await ingestion.IngestBatch(pb.IngestBatchRequest(events=orders), timeout=30)
+        refused = [r for r in reply.results if r.status != pb.EVENT_STATUS_ACCEPTED]
+        if refused:
+            raise DemoStageError("journeys", f"{len(refused)} simulated orders were not accepted, e.g. "
+                                 f"{pb.EventStatus.Name(refused[0].status)} {list(refused[0].violations)[:1]}")
+    numbers.orders = len(orders)
+
+
+def measure(outcomes: list[JourneyOutcome], numbers: JourneyNumbers) -> None:
+    """Conversions per path as the workflows recorded them, and the uplift of treatment over the holdout."""
+    for outcome in outcomes:
+        if outcome.group == "treatment":
+            step = numbers.steps.get(outcome.user_id, "")
+            path = PATHS.get(step, step) if outcome.sends and step else SILENT
+        else:
+            path = outcome.group
+        numbers.path_customers[path] += 1
+        numbers.conversions[path] += int(outcome.converted)
+    treated = [o for o in outcomes if o.group == "treatment"]
+    control = [o for o in outcomes if o.group != "treatment"]
+    numbers.uplift = uplift("*", len(treated), sum(o.converted for o in treated),
+                            len(control), sum(o.converted for o in control))
 
 
 async def _count_creatives(stub: creative_pb2_grpc.CreativeServiceStub, received: list[dict[str, Any]],

@@ -11,6 +11,8 @@ import grpc
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from workflows.journeys.measurement import Uplift
+
 
 class DemoStageError(RuntimeError):
     """A stage of the story failed; the message names the stage and what to look at."""
@@ -95,6 +97,15 @@ class JourneyNumbers:
     delivered: int = 0
     by_step: Counter[str] = field(default_factory=Counter)
     creatives: Counter[str] = field(default_factory=Counter)
+    # simulated "Order Completed" events sent while the customers were in the journey
+    orders: int = 0
+    # user_id -> the step whose message reached the sink
+    steps: dict[str, str] = field(default_factory=dict)
+    # path ("holdout", "offer (...)", "reminder (...)", "no message (consent)") -> customers / converted ones,
+    # as the workflows recorded them
+    path_customers: Counter[str] = field(default_factory=Counter)
+    conversions: Counter[str] = field(default_factory=Counter)
+    uplift: Uplift | None = None
     seconds: float = 0.0
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from infra.demo.governance import PURPOSES
-from infra.demo.report import DemoReport
+from infra.demo.report import DemoReport, JourneyNumbers
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -93,8 +93,9 @@ def _journey(report: DemoReport, console: Console) -> None:
                    "what happened", "customers")
     for group, count in sorted(j.groups.items()):
         table.add_row(f"group: {group}", str(count))
-    for path, count in sorted(j.paths.items()):
-        table.add_row(f"treated: {path}", str(count))
+    if not j.path_customers:  # otherwise the goal table below shows the paths with their conversions
+        for path, count in sorted(j.paths.items()):
+            table.add_row(f"treated: {path}", str(count))
     table.add_row("messages accepted by forwarding", str(j.sends))
     table.add_row(f"[bold]delivered to the webhook sink ({j.destination_id})", f"[bold]{j.delivered}")
     console.print(table)
@@ -103,7 +104,26 @@ def _journey(report: DemoReport, console: Console) -> None:
         for name, count in j.creatives.most_common():
             creatives.add_row(name, str(count))
         console.print(creatives)
+    if j.path_customers:
+        _uplift(j, console)
     console.print(f"   journey stage took {j.seconds:.0f} s (waits of seconds; production journeys wait hours)")
+
+
+def _uplift(j: JourneyNumbers, console: Console) -> None:
+    table = _table(f"   Goal 'Order Completed' within the window: {j.orders} simulated customers ordered",
+                   "path", "customers", "converted", "rate")
+    for path, n in sorted(j.path_customers.items(), key=lambda kv: (kv[0] != "holdout", kv[0])):
+        converted = j.conversions[path]
+        table.add_row(path, str(n), str(converted), f"{converted / n:.0%}" if n else "-")
+    console.print(table)
+    u = j.uplift
+    if u is None:
+        return
+    verdict = ("the interval excludes zero" if u.significant
+               else "the interval includes zero: too few customers to be sure")
+    console.print(f"   uplift of treatment over holdout: {u.uplift:+.1%} "
+                  f"({u.treated_rate:.0%} of {u.treated} vs {u.holdout_rate:.0%} of {u.holdout}); "
+                  f"95% interval {u.ci_low:+.1%} to {u.ci_high:+.1%}, {verdict}")
 
 
 def _next_steps(report: DemoReport, console: Console, env: Mapping[str, str], prometheus: str) -> None:

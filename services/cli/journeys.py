@@ -42,6 +42,19 @@ async def _temporal(address: str | None) -> Any:
                           "command again once Temporal is up to bring the schedule in line") from exc
 
 
+def global_control_percent(env: dict[str, str] | None = None) -> float:
+    """LOOM_GLOBAL_CONTROL_PERCENT as the worker reads it, so every entry path holds out the same customers."""
+    raw = (client_env() if env is None else env).get("LOOM_GLOBAL_CONTROL_PERCENT", "0") or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 100:
+        raise typer.BadParameter(f"LOOM_GLOBAL_CONTROL_PERCENT={raw!r}: must be a percentage from 0 up to "
+                                 "(not including) 100")
+    return value
+
+
 async def _sync(registry: JourneyRegistry, journey_id: str, temporal: str | None) -> None:
     """Brings a scheduled journey's Temporal Schedule in line with the registry (no-op for other journeys)."""
     from temporalio.service import RPCError
@@ -56,7 +69,8 @@ async def _sync(registry: JourneyRegistry, journey_id: str, temporal: str | None
         if record.state == "archived":
             done = await delete_schedule(client, journey_id)
         else:
-            done = await sync_schedule(client, record.current_version, raw, state=record.state)
+            done = await sync_schedule(client, record.current_version, raw, state=record.state,
+                                       global_control_percent=global_control_percent())
     except RPCError as exc:
         raise Unavailable(f"Temporal did not update schedule of {journey_id!r}: {exc.status.name} {exc.message}; "
                           "the registry is updated, run the command again to retry") from exc
@@ -178,7 +192,8 @@ def broadcast(journey_id: str, db_url: str = DbOption, temporal: str = TemporalO
     async def start(registry: JourneyRegistry) -> str:
         record, raw = await registry.get(journey_id)
         try:
-            return await start_broadcast(await _temporal(temporal), record.current_version, raw, state=record.state)
+            return await start_broadcast(await _temporal(temporal), record.current_version, raw, state=record.state,
+                                         global_control_percent=global_control_percent())
         except RPCError as exc:
             raise Unavailable(f"Temporal did not start the broadcast: {exc.status.name} {exc.message}") from exc
 

@@ -35,7 +35,8 @@ def order(message_id: str, user_id: str, amount: int, category: str, when: datet
     return event
 
 
-async def wait_for_profile(stub: identity_pb2_grpc.IdentityServiceStub, user_id: str, orders: int) -> identity_pb2.Profile:
+async def wait_for_profile(stub: identity_pb2_grpc.IdentityServiceStub, user_id: str,
+                           orders: int) -> identity_pb2.Profile:
     """Polls GetProfile until the profile shows ``orders`` orders (the consumer is asynchronous)."""
     request = identity_pb2.GetProfileRequest(
         lookup=identity_pb2.ProfileLookup(identifier=common_pb2.Identifier(type="user_id", value=user_id))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
+
 from workflows.journeys.measurement import journey_uplift, uplift, wilson
 from workflows.journeys.rules import choose_variant, evaluate, measurement_group, next_local_time, zone
 from workflows.journeys.types import ProfileView
@@ -65,3 +67,20 @@ def test_journey_uplift_per_variant() -> None:
     results = {r.variant: r for r in journey_uplift("j", counts)}
     assert results["*"].treated == 2000 and results["*"].holdout == 1000
     assert results["a"].uplift > results["b"].uplift and results["a"].significant
+
+
+def test_global_control_percent_is_read_alike_by_worker_and_cli() -> None:
+    import typer
+
+    from services.cli.journeys import global_control_percent
+    from services.common.config import ConfigError, load_config
+    from workflows.worker import WorkerConfig
+
+    env = {"LOOM_GLOBAL_CONTROL_PERCENT": "2.5"}
+    assert load_config(WorkerConfig, env).global_control_percent == 2.5 == global_control_percent(env)
+    assert load_config(WorkerConfig, {}).global_control_percent == 0.0 == global_control_percent({})
+    for bad in ("100", "-1", "half"):
+        with pytest.raises(ConfigError, match="LOOM_GLOBAL_CONTROL_PERCENT"):
+            load_config(WorkerConfig, {"LOOM_GLOBAL_CONTROL_PERCENT": bad})
+        with pytest.raises(typer.BadParameter, match="LOOM_GLOBAL_CONTROL_PERCENT"):
+            global_control_percent({"LOOM_GLOBAL_CONTROL_PERCENT": bad})
