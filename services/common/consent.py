@@ -48,6 +48,8 @@ CHECKS = Counter("loom_consent_checker_checks_total", "Consent checks answered b
                  "by where the answer came from (cache, rpc, fail_closed).", ["source"])
 INVALIDATIONS = Counter("loom_consent_checker_invalidations_total", "Consent changes applied to a checker cache, "
                         "by kind.", ["kind"])
+SUPPRESSION_LOOKUPS = Counter("loom_consent_checker_suppression_lookups_total", "People judged against the "
+                              "suppression list by an embedded ConsentChecker, by source (cache, rpc).", ["source"])
 
 _NON_DIGITS = re.compile(r"[^\d]")
 
@@ -182,6 +184,8 @@ class ConsentChecker:
     _sub: Any = field(default=None, init=False)
     _applied_seq: int = field(default=0, init=False)
     _channel: grpc.aio.Channel | None = field(default=None, init=False)
+    # identifier key -> expiry of a "not on the suppression list" answer
+    _clear: dict[str, float] = field(default_factory=dict, init=False)
 
     @classmethod
     async def connect(cls, address: str, token: str, bus: EventBus | None, **options: Any) -> ConsentChecker:
@@ -233,6 +237,7 @@ class ConsentChecker:
             return
         self._generation += 1
         for key in change.keys:
+            self._clear.pop(key, None)
             for cache_key in self._by_key.pop(key, ()):
                 self._cache.pop(cache_key, None)
 
@@ -241,6 +246,7 @@ class ConsentChecker:
         self._generation += 1
         self._cache.clear()
         self._by_key.clear()
+        self._clear.clear()
 
     async def sync(self, within_s: float = 5.0) -> None:
         """Waits until every change published so far has been applied (tests, and read-your-writes callers)."""
@@ -321,6 +327,50 @@ class ConsentChecker:
         except grpc.aio.AioRpcError as exc:
             raise Unavailable(f"suppression list unreachable: {exc.code().name}") from exc
         return response.suppressed
+
+    async def suppressed_people(self, people: Sequence[Iterable[common_pb2.Identifier | tuple[str, str]]]
+                                ) -> list[bool]:
+        """Per person (a group of identifiers), whether any identifier is on the suppression list.
+
+        One IsSuppressed call covers every person whose identifiers are not all known to be clear; matches
+        come back as (type, SHA-256) and are mapped to the people locally. "Clear" answers are cached per
+        identifier while the bus subscription is live and dropped by any change naming the identifier (an
+        erasure announces its identifiers before its workflow starts). Raises Unavailable when the list
+        cannot be read: the caller must not judge without it.
+        """
+        keyed = [identifier_keys(p) for p in people]
+        usable = self._cache_usable()
+        now = time.monotonic()
+        unknown = sorted({k for keys in keyed for k in keys
+                          if not (usable and self._clear.get(k, 0.0) > now)})
+        if not unknown:
+            SUPPRESSION_LOOKUPS.labels("cache").inc(len(people))
+            return [False] * len(people)
+        idents: dict[str, common_pb2.Identifier] = {}
+        for person in people:
+            for ident in person:
+                kind, value = (ident.type, ident.value) if isinstance(ident, common_pb2.Identifier) else ident
+                if kind and normalise_identifier(kind, value):
+                    idents.setdefault(identifier_key(kind, value), common_pb2.Identifier(type=kind, value=value))
+        generation = self._generation
+        try:
+            response = await self.stub.IsSuppressed(
+                pb.IsSuppressedRequest(identifiers=[idents[k] for k in unknown]), timeout=self.deadline_s * 4)
+        except grpc.aio.AioRpcError as exc:
+            raise Unavailable(f"suppression list unreachable: {exc.code().name}") from exc
+        SUPPRESSION_LOOKUPS.labels("rpc").inc(len(people))
+        hits = {f"{m.identifier_type}:{m.value_sha256}" for m in response.matches}
+        if response.suppressed and not hits:
+            # An answer without its matches cannot be mapped to people: judge everyone asked about.
+            hits = set(unknown)
+        if usable and generation == self._generation:
+            if len(self._clear) + len(unknown) > self.max_entries:
+                self._clear.clear()
+            expires = now + self.ttl_s
+            for key in unknown:
+                if key not in hits:
+                    self._clear[key] = expires
+        return [bool(keys & hits) for keys in keyed]
 
     def _store(self, cache_key: _CacheKey, result: CheckResult) -> None:
         if len(self._cache) >= self.max_entries:

@@ -40,7 +40,10 @@ class PolicyStore:
         self._current: dict[str, PolicyData] = {}
 
     async def load(self, seed: bool = True) -> None:
-        """Seeds the default policies into an empty table, then loads the current version of each market."""
+        """Seeds the default policies into an empty table, then loads the current version of each market.
+
+        Runs at start and on every policy change announced on the bus, possibly while a put is in flight.
+        """
         if seed:
             now = datetime.now(UTC)
             rows = [{"market": p.market, "version": 1, "document": _document(replace(p, version=1)),
@@ -54,7 +57,15 @@ class PolicyStore:
         query = select(consent_policies).join(
             latest, (consent_policies.c.market == latest.c.market) & (consent_policies.c.version == latest.c.v))
         async with self._db.connect() as conn:
-            self._current = {r.market: _policy(r) for r in await conn.execute(query)}
+            loaded = {r.market: _policy(r) for r in await conn.execute(query)}
+        # Versions only grow: a snapshot read before a concurrent put (here or on another replica) committed
+        # must not take that put back, so each market keeps the newer of what memory and the snapshot hold.
+        merged = dict(self._current)
+        for market, policy in loaded.items():
+            mine = merged.get(market)
+            if mine is None or policy.version >= mine.version:
+                merged[market] = policy
+        self._current = merged
 
     def resolve(self, market: str) -> PolicyData | None:
         """The policy that applies to ``market``: region, then country, then the fallback."""

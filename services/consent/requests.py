@@ -126,7 +126,12 @@ class PrivacyRequests:
         pairs = [(t, value_sha256(t, v)) for t, v in identifiers if t and v]
         if not pairs:
             return []
-        clause = or_(*[and_(suppressions.c.identifier_type == t, suppressions.c.value_sha256 == h) for t, h in pairs])
+        by_type: dict[str, set[str]] = {}
+        for kind, digest in pairs:
+            by_type.setdefault(kind, set()).add(digest)
+        # One IN list per identifier type keeps the expression shallow for batches of thousands of identifiers.
+        clause = or_(*[and_(suppressions.c.identifier_type == t, suppressions.c.value_sha256.in_(sorted(hashes)))
+                       for t, hashes in by_type.items()])
         async with self._db.connect() as conn:
             return [dict(r) for r in (await conn.execute(select(suppressions).where(clause))).mappings()]
 

@@ -2,8 +2,9 @@
 
 Both answers come from the shared, fail-closed ``ConsentChecker``:
 
-- suppression (``is_suppressed``) is asked once per person per batch. When the suppression list cannot be
-  read the whole batch fails with UNAVAILABLE so the client retries: an event is never accepted unjudged.
+- suppression (``suppressed_people``) is one question per batch for the people not already known to be
+  clear (cached per identifier until a consent change names it). When the suppression list cannot be read
+  the whole batch fails with UNAVAILABLE so the client retries: an event is never accepted unjudged.
 - the tags (``check`` for analytics, personalisation and profiling) are served from the checker's
   bus-invalidated cache; an unknown person or an unreachable consent service tags every purpose false.
 
@@ -67,7 +68,7 @@ class ConsentGate:
         """Per event, whether its person was erased; raises Unavailable when the list cannot be read."""
         people = [consent_identifiers(e) for e in events]
         distinct = sorted({p for p in people if p})
-        answers = await asyncio.gather(*(self._checker.is_suppressed(_idents(p)) for p in distinct))
+        answers = await self._checker.suppressed_people(distinct) if distinct else []
         verdict = dict(zip(distinct, answers, strict=True))
         return [verdict.get(p, False) for p in people]
 

@@ -14,9 +14,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 from infra.local.procs import free_port
 from loom.common.v1 import common_pb2
@@ -25,6 +27,7 @@ from loom.consent.v1 import consent_pb2_grpc
 from services.common.bus import EventBus
 from services.common.client import channel
 from services.common.consent import ConsentChecker
+from services.common.errors import Unavailable
 from services.consent.app import ConsentConfig, build
 from tests.fixtures.services import ServiceStack, write_tokens
 
@@ -195,3 +198,40 @@ async def test_no_decision_contradicts_the_ledger_at_its_time(stack: Stack, ops:
         await stack.checker.sync()
         for event in seen:
             await enforce(*event)
+
+
+def _lookups(source: str) -> float:
+    return REGISTRY.get_sample_value("loom_consent_checker_suppression_lookups_total", {"source": source}) or 0.0
+
+
+async def _erase(stack: Stack, person: list[tuple[str, str]], key: str) -> None:
+    """Submits an erasure; without a workflow engine the request and its suppression are stored, the call
+    answers UNAVAILABLE."""
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stack.stub.SubmitDataSubjectRequest(pb.SubmitDataSubjectRequestRequest(
+            kind=pb.DATA_SUBJECT_REQUEST_KIND_ERASURE, market="SE", idempotency_key=key,
+            identifiers=[common_pb2.Identifier(type=t, value=v) for t, v in person]))
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_suppression_is_asked_once_per_batch_and_cached_until_a_change_names_the_person(stack: Stack) -> None:
+    ada = [("email", "Ada.Supp@Example.com"), ("user_id", "u-ada-supp")]
+    bo = [("user_id", "u-bo-supp")]
+    cy = [("anonymous_id", "a-cy-supp"), ("email", "cy.supp@example.com")]
+    await _erase(stack, ada, "supp-ada")
+    await stack.checker.sync()
+    rpc, cache = _lookups("rpc"), _lookups("cache")
+    # Ada by her e-mail alone, spelled differently, is still Ada.
+    people = [ada, bo, [("email", "ada.supp@example.com")], cy]
+    assert await stack.checker.suppressed_people(people) == [True, False, True, False]
+    assert (_lookups("rpc") - rpc, _lookups("cache") - cache) == (4, 0)
+    assert await stack.checker.suppressed_people([bo, cy]) == [False, False]
+    assert (_lookups("rpc") - rpc, _lookups("cache") - cache) == (4, 2)
+    # Erasing Bo announces his identifiers: the cached "clear" answer for him goes, Cy's stays.
+    await _erase(stack, bo, "supp-bo")
+    await stack.checker.sync()
+    assert await stack.checker.suppressed_people([bo, cy]) == [True, False]
+    assert _lookups("rpc") - rpc == 6
+    # Fail closed: a checker that cannot reach the list refuses to judge.
+    with pytest.raises(Unavailable):
+        await stack.dead.suppressed_people([cy])

@@ -108,3 +108,48 @@ def test_a_role_sees_only_the_fields_it_is_allowed_and_pii_is_masked_by_default(
     visible, masked = mask_fields(role, profile)
     assert visible == {"traits": {"first_name": "Ada"}, "computed": {"order_count": 3}}
     assert sorted(masked) == ["computed.revenue_micros", "identifiers.phone", "traits.email"]
+
+
+async def test_a_reload_that_read_before_a_put_committed_does_not_take_the_put_back(tmp_path) -> None:
+    import contextlib
+
+    from services.common.migrate import migrate
+    from services.common.storage import Database
+    from services.consent.policy_store import PolicyStore
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'consent.db'}"
+    await migrate(url, "consent")
+    async with Database.from_url(url) as db:
+        late = PolicyData(market="ZZ", regime=pb.REGIME_OPT_OUT)
+        puts: list[PolicyData] = []
+
+        class PutAfterRead:
+            """The real database; once, a put commits right after a reload has read its snapshot."""
+
+            def begin(self):  # noqa: ANN202
+                return db.begin()
+
+            @contextlib.asynccontextmanager
+            async def connect(self):  # noqa: ANN202
+                async with db.connect() as conn:
+                    yield ReadThenPut(conn)
+
+        class ReadThenPut:
+            def __init__(self, conn) -> None:  # noqa: ANN001
+                self._conn = conn
+
+            async def execute(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+                result = await self._conn.execute(*args, **kwargs)
+                rows = result.all()
+                if not puts:
+                    puts.append(await store.put(late))
+                return rows
+
+        store = PolicyStore(PutAfterRead())  # type: ignore[arg-type]
+        await store.load()
+        assert puts and puts[0].version == 1
+        resolved = store.resolve("ZZ")
+        assert resolved is not None and resolved.regime == pb.REGIME_OPT_OUT and resolved.version == 1
+        # A later reload sees the put in the database and keeps it; an older version never replaces a newer.
+        await store.load(seed=False)
+        assert store.resolve("ZZ") == puts[0]
