@@ -122,6 +122,29 @@ async def _in_process_service(tmp: Path) -> dict[str, float]:
     return _percentiles(samples)
 
 
+async def _suppression(stub: consent_pb2_grpc.ConsentServiceStub, checker: ConsentChecker,
+                       people: list[list[common_pb2.Identifier]], batch: int = 500, rounds: int = 10
+                       ) -> dict[str, float]:
+    """Milliseconds to judge one ingestion batch of ``batch`` distinct people against the suppression list:
+    one IsSuppressed call per person (all in flight at once), one call for the batch (no cache: a checker
+    without a bus), and the batch again once the live checker has cached the clear answers."""
+    uncached = ConsentChecker(stub, None)
+    groups = [people[i % len(people)] for i in range(batch)]
+    out: dict[str, list[float]] = {"per_person_calls": [], "one_call": [], "one_call_cached": []}
+    await checker.suppressed_people(groups)
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await asyncio.gather(*(uncached.is_suppressed(g) for g in groups))
+        out["per_person_calls"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        await uncached.suppressed_people(groups)
+        out["one_call"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        await checker.suppressed_people(groups)
+        out["one_call_cached"].append(time.perf_counter() - start)
+    return {"people_per_batch": batch, **{f"{k}_ms": round(statistics.median(v) * 1000, 2) for k, v in out.items()}}
+
+
 async def run() -> dict[str, Any]:
     """Seeds 1000 people, then measures the three paths and the echo ceiling."""
     with tempfile.TemporaryDirectory(prefix="loom-bench-consent-") as tmp_name:
@@ -157,6 +180,7 @@ async def run() -> dict[str, Any]:
                         start = time.perf_counter()
                         await checker.check(people[i % PEOPLE], PURPOSES, market="SE")
                         in_process.append(time.perf_counter() - start)
+                    suppression = await _suppression(stub, checker, people)
                 finally:
                     await checker.close()
                     await bus.close()
@@ -177,6 +201,7 @@ async def run() -> dict[str, Any]:
         "ceiling_grpc_echo_serial": echo[1],
         "grpc_check_purposes_under_load": grpc_result[CONCURRENCY],
         "ceiling_grpc_echo_under_load": echo[CONCURRENCY],
+        "suppression_per_ingestion_batch": suppression,
         "under_load_p99_over_echo_p99": round(grpc_result[CONCURRENCY]["p99_ms"] / max(echo[CONCURRENCY]["p99_ms"],
                                                                                      1e-9), 2),
     }
