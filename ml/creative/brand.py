@@ -78,6 +78,9 @@ class BrandKit:
     banned_phrases: tuple[str, ...]
     touchpoints: dict[str, Touchpoint]
     copy_prompts: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # The brand's own names: term (a category id or its English name) -> language -> name
+    glossary: dict[str, dict[str, str]] = field(default_factory=dict)
+    revision: int = 0
 
     def rgb(self, name: str) -> tuple[int, int, int]:
         """A palette colour by name."""
@@ -97,6 +100,40 @@ def load_brand_kit(root: Path | None = None) -> BrandKit:
         logo_color=raw["logo"]["color"], tone_of_voice=raw["tone_of_voice"],
         banned_phrases=tuple(raw.get("banned_phrases", ())), touchpoints=touchpoints,
         copy_prompts={p["name"]: (p["template"], p["max_chars"]) for p in raw.get("copy_prompts", ())},
+    )
+
+
+COPY_PROMPTS = ("headline", "body", "cta")
+COPY_FIELDS = ("occasion_headline", "category", "tagline", "cta")
+DEFAULT_SAFE = (0.05, 0.08, 0.05, 0.08)
+
+
+def kit_from_document(doc: dict[str, Any], base: BrandKit | None = None) -> BrandKit:
+    """A stored brand kit (the BrandKit message as a dict with proto field names) as the factory's BrandKit.
+
+    What the document leaves out comes from ``base`` (the default kit): palette entries it does not name
+    (the renderer needs ``primary`` and ``ink``), the logo colour, copy prompts and touchpoints when it has
+    none, and the text-free margins of touchpoints the default kit also has.
+    """
+    base = base or load_brand_kit()
+    palette = {**base.palette, **{c["name"]: c["hex"] for c in doc.get("palette", ())}}
+    touchpoints = {}
+    for t in doc.get("touchpoints", ()):
+        dims = t.get("dimensions", {})
+        known = base.touchpoints.get(t["touchpoint"])
+        touchpoints[t["touchpoint"]] = Touchpoint(
+            t["touchpoint"], int(dims.get("width_px", 0)), int(dims.get("height_px", 0)),
+            t.get("mime_type") or "image/jpeg", int(t.get("max_headline_chars", 0)),
+            known.safe if known else DEFAULT_SAFE)
+    prompts = {p["name"]: (p["template"], int(p.get("max_chars", 0))) for p in doc.get("copy_prompts", ())}
+    glossary = {g["term"]: dict(g.get("translations", {})) for g in doc.get("glossary", ()) if g.get("translations")}
+    return BrandKit(
+        brand_id=doc.get("brand_id") or base.brand_id, palette=palette,
+        logo_text=doc.get("logo_text") or base.logo_text, logo_color=base.logo_color,
+        tone_of_voice=doc.get("tone_of_voice") or base.tone_of_voice,
+        banned_phrases=tuple(doc.get("banned_phrases", ())) or base.banned_phrases,
+        touchpoints=touchpoints or dict(base.touchpoints), copy_prompts=prompts or dict(base.copy_prompts),
+        glossary=glossary, revision=int(doc.get("revision", 0)),
     )
 
 

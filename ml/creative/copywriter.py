@@ -76,8 +76,13 @@ class Copywriter:
         self._by_text = {seg["en"]: key for key, seg in self.memory.items()}
 
     def category_name(self, category: str, language: str) -> str:
-        """The glossary name of a category."""
+        """The name of a category: the brand's own glossary first (by category id or English name), then
+        the shared glossary."""
         names = self.glossary["categories"].get(category)
+        for term in (category, (names or {}).get("en")):
+            own = self.kit.glossary.get(term or "", {})
+            if language in own:
+                return str(own[language])
         if names is None or language not in names:
             raise Untranslatable(f"category {category!r} has no glossary name in {language!r}")
         return str(names[language])

@@ -89,6 +89,16 @@ class Factory:
         self.director = director or CreativeDirector(self.kit, claims)
         self.renderer = BannerRenderer(self.kit)
 
+    def for_kit(self, kit: BrandKit) -> Factory:
+        """This factory for another brand kit, sharing the loaded image steps and models."""
+        if kit == self.kit:
+            return self
+        claims = self.director.claims
+        director = CreativeDirector(
+            kit, ClaimChecker(claims.embedder, claims.semantic_reject, claims.semantic_review, kit.banned_phrases),
+            self.director.engagement, self.director.thresholds)
+        return Factory(kit, self.steps, director, Copywriter(kit, self.copywriter.model))
+
     def master(self, brief: Brief) -> Frame:
         """Runs the image steps for the brief's product."""
         seed = int.from_bytes(hashlib.sha256(brief.product_id.encode()).digest()[:4], "big")

@@ -62,7 +62,7 @@ async def _temporal(params: FactoryInput, address: str, namespace: str) -> tuple
     from workflows.factory.workflow import FactoryWorkflow
 
     client = await Client.connect(address, namespace=namespace)
-    wid = workflow_id(params.market, params.date)
+    wid = workflow_id(params.market, params.date, params.brand_id)
     handle = await client.start_workflow(FactoryWorkflow.run, params, id=wid, task_queue=TASK_QUEUE,
                                          id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
@@ -87,6 +87,7 @@ def run(
     ingestion: str = typer.Option(None, "--ingestion", help="ingestion address for top categories"),
     temporal: str = typer.Option(None, "--temporal", help="Temporal address: run as a workflow there"),
     namespace: str = typer.Option("default", "--namespace", help="Temporal namespace"),
+    brand: str = typer.Option("", "--brand", help="brand kit stored with PutBrandKit (runs on --temporal only)"),
 ) -> None:
     """Produces, assesses and stores the market's creatives, then writes its contact sheet PNG."""
     from ml.creative.brand import load_markets
@@ -103,7 +104,11 @@ def run(
         raise typer.BadParameter(f"{date!r} is not a YYYY-MM-DD date", param_hint="--date") from exc
     params = FactoryInput(market=market, date=day.isoformat(), categories_limit=categories,
                           languages=[x for x in languages.split(",") if x],
-                          touchpoints=[x for x in touchpoints.split(",") if x])
+                          touchpoints=[x for x in touchpoints.split(",") if x],
+                          brand_id="" if brand == "default" else brand)
+    if params.brand_id and not temporal:
+        raise typer.BadParameter("a stored brand kit is read by the factory worker: add --temporal",
+                                 param_hint="--brand")
     if temporal:
         sheet, totals = asyncio.run(_temporal(params, temporal, namespace))
     else:

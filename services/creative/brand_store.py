@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 import zoneinfo
 from typing import Any
 
@@ -11,7 +12,16 @@ from google.protobuf import json_format
 from sqlalchemy import select
 
 from loom.creative.v1 import creative_pb2 as pb
-from ml.creative.brand import load_brand_kit, load_calendars, load_glossary, load_markets
+from ml.creative.brand import (
+    COPY_FIELDS,
+    COPY_PROMPTS,
+    kit_from_document,
+    load_brand_kit,
+    load_calendars,
+    load_glossary,
+    load_markets,
+)
+from ml.creative.brand import BrandKit as FactoryKit
 from services.common.errors import NotFound, Violations
 from services.common.storage import Database, upsert
 from services.creative.library_index import now_utc
@@ -26,7 +36,7 @@ def builtin_brand_kit() -> pb.BrandKit:
     kit, glossary = load_brand_kit(), load_glossary()
     return pb.BrandKit(
         brand_id=kit.brand_id, palette=[pb.BrandColor(name=k, hex=v) for k, v in kit.palette.items()],
-        tone_of_voice=kit.tone_of_voice, banned_phrases=list(kit.banned_phrases),
+        logo_text=kit.logo_text, tone_of_voice=kit.tone_of_voice, banned_phrases=list(kit.banned_phrases),
         copy_prompts=[pb.CopyPrompt(name=n, template=t, max_chars=m) for n, (t, m) in kit.copy_prompts.items()],
         touchpoints=[pb.TouchpointSpec(touchpoint=t.name, dimensions=pb.Dimensions(width_px=t.width,
                                        height_px=t.height), mime_type=t.mime, max_headline_chars=t.max_headline_chars)
@@ -35,6 +45,16 @@ def builtin_brand_kit() -> pb.BrandKit:
                     for names in glossary["categories"].values()),
                   *(pb.GlossaryEntry(term=t, do_not_translate=True) for t in glossary.get("do_not_translate", ()))],
     )
+
+
+def kit_document(kit: pb.BrandKit) -> dict[str, Any]:
+    """A brand kit as a plain dict with proto field names: what factory runs carry and render from."""
+    return json_format.MessageToDict(kit, preserving_proto_field_name=True)
+
+
+def factory_kit(kit: pb.BrandKit) -> FactoryKit:
+    """The factory's view of a stored kit (missing parts from the default kit)."""
+    return kit_from_document(kit_document(kit))
 
 
 def validate_brand_kit(kit: pb.BrandKit) -> None:
@@ -56,8 +76,20 @@ def validate_brand_kit(kit: pb.BrandKit) -> None:
     for i, p in enumerate(kit.copy_prompts):
         v.require(p.name, f"brand_kit.copy_prompts[{i}].name")
         v.require(p.template, f"brand_kit.copy_prompts[{i}].template")
+        if p.name and p.name not in COPY_PROMPTS:
+            v.add(f"brand_kit.copy_prompts[{i}].name", f"must be one of {', '.join(COPY_PROMPTS)}")
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(p.template) if f is not None}
+        except ValueError as exc:
+            v.add(f"brand_kit.copy_prompts[{i}].template", f"is not a valid template ({exc})")
+        else:
+            if unknown := sorted(fields - set(COPY_FIELDS)):
+                v.add(f"brand_kit.copy_prompts[{i}].template", f"unknown placeholders {unknown}; use "
+                      + ", ".join("{" + f + "}" for f in COPY_FIELDS))
         if p.max_chars < 0:
             v.add(f"brand_kit.copy_prompts[{i}].max_chars", "must not be negative")
+    if kit.copy_prompts and (missing := sorted(set(COPY_PROMPTS) - {p.name for p in kit.copy_prompts})):
+        v.add("brand_kit.copy_prompts", f"missing {', '.join(missing)}: give all of {', '.join(COPY_PROMPTS)} or none")
     for i, g in enumerate(kit.glossary):
         v.require(g.term, f"brand_kit.glossary[{i}].term")
     v.raise_if_any()

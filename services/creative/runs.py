@@ -28,18 +28,13 @@ from services.common.errors import FieldViolation, InvalidArgument, NotFound, Un
 from services.common.storage import Database, insert_ignore
 from services.creative.library_index import LibraryIndex, now_utc
 from services.creative.tables import factory_runs
-from workflows.factory.types import FactoryInput, Progress, workflow_id
+from workflows.factory.types import FactoryInput, Progress, run_id_of, workflow_id
 from workflows.factory.workflow import FactoryWorkflow
 
 log = logging.getLogger("loom.creative.runs")
 FINISHED = {WorkflowExecutionStatus.COMPLETED: "succeeded", WorkflowExecutionStatus.FAILED: "failed",
             WorkflowExecutionStatus.TERMINATED: "failed", WorkflowExecutionStatus.TIMED_OUT: "failed",
             WorkflowExecutionStatus.CANCELED: "cancelled"}
-
-
-def run_id_of(market: str, date: str) -> str:
-    """The run id the factory activities use for a market and day."""
-    return f"{market}-{date}"
 
 
 def validate_start(market: str, date: str, categories_limit: int) -> str:
@@ -86,7 +81,8 @@ class FactoryRuns:
 
     async def start(self, params: FactoryInput) -> tuple[dict[str, Any], bool]:
         """Starts the workflow for a market and day unless it exists; returns the run and whether it existed."""
-        run_id, wf_id = run_id_of(params.market, params.date), workflow_id(params.market, params.date)
+        run_id = run_id_of(params.market, params.date, params.brand_id)
+        wf_id = workflow_id(params.market, params.date, params.brand_id)
         client = await self.client()
         already = False
         try:

@@ -11,18 +11,18 @@ from prometheus_client import Counter
 from loom.common.v1 import common_pb2
 from loom.creative.v1 import creative_pb2 as pb
 from loom.creative.v1 import creative_pb2_grpc as pb_grpc
-from ml.creative.brand import LANGUAGES, load_brand_kit
+from ml.creative.brand import LANGUAGES
 from services.common.auth import ANALYST, OPERATOR, SERVICE, MethodPolicy
-from services.common.errors import Violations
+from services.common.errors import NotFound, Violations
 from services.creative import convert
 from services.creative.assessor import Assessor
-from services.creative.brand_store import BrandStore
+from services.creative.brand_store import BrandStore, factory_kit
 from services.creative.chooser import ChoiceRequest, Chooser
 from services.creative.library_index import LibraryIndex, now_utc
 from services.creative.lookbooks import Lookbooks
 from services.creative.runs import FactoryRuns, validate_start
 from services.creative.translation import Translator
-from workflows.factory.types import FactoryInput
+from workflows.factory.types import DEFAULT_BRAND, FactoryInput
 
 FULL_NAME = pb.DESCRIPTOR.services_by_name["CreativeService"].full_name
 READERS = frozenset({SERVICE, OPERATOR, ANALYST})
@@ -83,19 +83,22 @@ class CreativeServicer(pb_grpc.CreativeServiceServicer):
     async def StartFactoryRun(self, request: pb.StartFactoryRunRequest, context: grpc.aio.ServicerContext
                               ) -> pb.StartFactoryRunResponse:
         date = validate_start(request.market, request.date, request.categories_limit)
-        kit = load_brand_kit()
         v = Violations()
+        try:
+            kit = factory_kit(await self._d.brands.get_kit(request.brand_id))
+        except NotFound:
+            v.add("brand_id", f"brand kit {request.brand_id!r} does not exist; store it with PutBrandKit first")
+            v.raise_if_any()
         for i, lang in enumerate(request.languages):
             if lang not in LANGUAGES:
                 v.add(f"languages[{i}]", f"unsupported language {lang!r}; supported: {', '.join(LANGUAGES)}")
         for i, tp in enumerate(request.touchpoints):
             if tp not in kit.touchpoints:
                 v.add(f"touchpoints[{i}]", f"unknown touchpoint {tp!r}; known: {', '.join(kit.touchpoints)}")
-        if request.brand_id and request.brand_id != kit.brand_id:
-            v.add("brand_id", f"the factory renders with the {kit.brand_id!r} brand kit only")
         v.raise_if_any()
         params = FactoryInput(market=request.market, date=date, categories_limit=request.categories_limit or 30,
-                              languages=list(request.languages), touchpoints=list(request.touchpoints))
+                              languages=list(request.languages), touchpoints=list(request.touchpoints),
+                              brand_id="" if kit.brand_id == DEFAULT_BRAND else kit.brand_id)
         run, already = await self._d.runs.start(params)
         return pb.StartFactoryRunResponse(run_id=run["run_id"], workflow_id=run["workflow_id"],
                                           already_started=already)

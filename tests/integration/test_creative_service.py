@@ -244,6 +244,10 @@ async def test_brand_kits_occasions_and_translation(creative: pb_grpc.CreativeSe
 async def test_factory_run_needs_temporal_and_a_known_market(creative: pb_grpc.CreativeServiceStub) -> None:
     code, err = await _code(creative.StartFactoryRun(pb.StartFactoryRunRequest(market="XX")))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and field_violations(err)[0].field == "market"
+    code, err = await _code(creative.StartFactoryRun(pb.StartFactoryRunRequest(market="SE", brand_id="nobody")))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and field_violations(err)[0].field == "brand_id"
+    code, err = await _code(creative.StartFactoryRun(pb.StartFactoryRunRequest(market="SE", touchpoints=["fax"])))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and field_violations(err)[0].field == "touchpoints[0]"
     code, _ = await _code(creative.GetFactoryRun(pb.GetFactoryRunRequest(run_id="SE-2026-01-01")))
     assert code == grpc.StatusCode.NOT_FOUND
     code, err = await _code(asyncio.wait_for(creative.StartFactoryRun(pb.StartFactoryRunRequest(market="SE")), 30))

@@ -12,11 +12,19 @@ from typing import Any, Protocol
 from prometheus_client import Counter, Histogram
 from temporalio import activity
 
-from ml.creative.brand import load_brand_kit, load_markets, occasion_on
+from ml.creative.brand import BrandKit, kit_from_document, load_brand_kit, load_markets, occasion_on
 from ml.creative.contact_sheet import contact_sheet
 from ml.creative.library import CreativeLibrary
 from ml.creative.pipeline import Brief, Factory
-from workflows.factory.types import PLAN_ACTIVITY, PRODUCE_ACTIVITY, SHEET_ACTIVITY, BriefItem, FactoryInput, ItemResult
+from workflows.factory.types import (
+    PLAN_ACTIVITY,
+    PRODUCE_ACTIVITY,
+    SHEET_ACTIVITY,
+    BriefItem,
+    FactoryInput,
+    ItemResult,
+    run_id_of,
+)
 
 ASSETS = Counter("loom_creative_factory_assets_total", "Assets produced by the factory", ["market", "verdict"])
 ITEM_SECONDS = Histogram("loom_creative_factory_item_seconds", "Seconds to produce one category item",
@@ -57,6 +65,32 @@ class IngestionTopCategories:
         return list(dict.fromkeys(names))[:limit]
 
 
+class BrandKits(Protocol):
+    """Where the brand kits stored with PutBrandKit come from (the creative service's GetBrandKit)."""
+
+    async def document(self, brand_id: str) -> dict[str, Any]:
+        """The kit as a dict with proto field names; raises when the brand has no kit."""
+        ...
+
+
+class CreativeServiceBrandKits:
+    """BrandKits over gRPC from the creative service ("default" is the built-in kit until one is stored)."""
+
+    def __init__(self, address: str, token: str = "") -> None:
+        self.address, self.token = address, token
+
+    async def document(self, brand_id: str) -> dict[str, Any]:
+        """GetBrandKit as a dict; a missing kit is NOT_FOUND, which fails the plan (not retried forever)."""
+        from loom.creative.v1 import creative_pb2, creative_pb2_grpc
+        from services.common.client import channel
+        from services.creative.brand_store import kit_document
+
+        async with channel(self.address, self.token) as ch:
+            response = await creative_pb2_grpc.CreativeServiceStub(ch).GetBrandKit(
+                creative_pb2.GetBrandKitRequest(brand_id=brand_id), timeout=30)
+        return kit_document(response.brand_kit)
+
+
 class ItemIndex(Protocol):
     """Where produced items are indexed for the creative service (its `LibraryIndex`)."""
 
@@ -90,10 +124,30 @@ class FactoryActivities:
     """Owns the factory models (loaded once per worker), the library and, when configured, its SQL index."""
 
     def __init__(self, library: CreativeLibrary, categories: TopCategories, factory: Factory | None = None,
-                 index: ItemIndex | None = None) -> None:
-        self.library, self.categories, self.index = library, categories, index
+                 index: ItemIndex | None = None, brands: BrandKits | None = None) -> None:
+        self.library, self.categories, self.index, self.brands = library, categories, index, brands
         self.factory = factory or Factory()
         self.produced_items = 0  # items actually rendered by this worker (not reused), for tests and logs
+        self._by_kit: dict[tuple[str, int], Factory] = {}
+
+    async def _kit(self, brand_id: str) -> tuple[BrandKit, dict[str, Any] | None]:
+        """The brand's kit and its document; without a kit source, the built-in default (and no document)."""
+        if self.brands is None:
+            if brand_id and brand_id != load_brand_kit().brand_id:
+                raise ValueError(f"brand kit {brand_id!r} needs the creative service (no kit source configured)")
+            return load_brand_kit(), None
+        doc = await self.brands.document(brand_id or "default")
+        return kit_from_document(doc), doc
+
+    def _factory(self, brand: dict[str, Any] | None) -> Factory:
+        """The factory for the brand kit a brief was planned with (models shared, one per kit revision)."""
+        if brand is None:
+            return self.factory
+        kit = kit_from_document(brand)
+        key = (kit.brand_id, kit.revision)
+        if key not in self._by_kit:
+            self._by_kit[key] = self.factory.for_kit(kit)
+        return self._by_kit[key]
 
     @activity.defn(name=PLAN_ACTIVITY)
     async def plan_briefs(self, params: FactoryInput) -> list[BriefItem]:
@@ -103,14 +157,16 @@ class FactoryActivities:
             raise ValueError(f"unknown market {params.market!r}; known: {sorted(markets)}")
         day = dt.date.fromisoformat(params.date)
         occasion = occasion_on(params.market, day)
-        kit = load_brand_kit()
+        kit, doc = await self._kit(params.brand_id)
+        if unknown := [t for t in params.touchpoints if t not in kit.touchpoints]:
+            raise ValueError(f"brand kit {kit.brand_id!r} has no touchpoints {unknown}; it has {list(kit.touchpoints)}")
         categories = await self.categories.top(params.market, day, params.categories_limit or 30)
         languages = params.languages or list(markets[params.market].languages)
         touchpoints = params.touchpoints or list(kit.touchpoints)
-        run_id = f"{params.market}-{params.date}"
+        run_id = run_id_of(params.market, params.date, params.brand_id)
         return [BriefItem(f"{i:03d}-{c.replace('/', '-')}", run_id, params.market, c, f"top-{c}",
                           occasion.theme if occasion else "default", occasion.occasion_id if occasion else "",
-                          languages, touchpoints) for i, c in enumerate(categories)]
+                          languages, touchpoints, doc) for i, c in enumerate(categories)]
 
     @activity.defn(name=PRODUCE_ACTIVITY)
     async def produce_item(self, item: BriefItem) -> ItemResult:
@@ -120,10 +176,12 @@ class FactoryActivities:
         if record is None:
             brief = Brief(item.market, item.category, item.product_id, item.theme, item.occasion_id,
                           tuple(item.languages), tuple(item.touchpoints), item.run_id)
+            factory = self._factory(item.brand)
             with ITEM_SECONDS.time():
-                produced = await asyncio.to_thread(self.factory.produce, brief)
-            record = self.library.put_item(item.run_id, item.item_id, {"market": item.market,
-                                           "category": item.category, "occasion_id": item.occasion_id}, produced)
+                produced = await asyncio.to_thread(factory.produce, brief)
+            meta = {"market": item.market, "category": item.category, "occasion_id": item.occasion_id,
+                    "brand_id": factory.kit.brand_id, "brand_revision": factory.kit.revision}
+            record = self.library.put_item(item.run_id, item.item_id, meta, produced)
             self.produced_items += 1
         if self.index is not None:
             # Also for a reused record: the previous attempt may have crashed between the file and the index.
@@ -141,7 +199,7 @@ class FactoryActivities:
         return await asyncio.to_thread(self._sheet, params)
 
     def _sheet(self, params: FactoryInput) -> str:
-        run_id = f"{params.market}-{params.date}"
+        run_id = run_id_of(params.market, params.date, params.brand_id)
         cells: list[tuple[bytes, str, str]] = []
         for record in self.library.items(run_id):
             lang = (params.languages or [a["language"] for a in record["assets"] if a["language"]] or [""])[0]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 PLAN_ACTIVITY = "factory_plan_briefs"
 PRODUCE_ACTIVITY = "factory_produce_item"
 SHEET_ACTIVITY = "factory_contact_sheet"
+DEFAULT_BRAND = "default"
 
 
 @dataclass
@@ -19,6 +21,7 @@ class FactoryInput:
     languages: list[str] = field(default_factory=list)  # empty: the market's languages
     touchpoints: list[str] = field(default_factory=list)  # empty: every touchpoint of the brand kit
     parallelism: int = 4
+    brand_id: str = ""  # empty: the default brand kit
 
 
 @dataclass
@@ -34,6 +37,8 @@ class BriefItem:
     occasion_id: str
     languages: list[str]
     touchpoints: list[str]
+    # The brand kit the plan was made with (BrandKit message as a dict); None: the built-in default kit
+    brand: dict[str, Any] | None = None
 
 
 @dataclass
@@ -62,6 +67,15 @@ class Progress:
     sheet: str = ""
 
 
-def workflow_id(market: str, date: str) -> str:
-    """One run per market and day."""
-    return f"creative-factory-{market}-{date}"
+def _brand_suffix(brand_id: str) -> str:
+    return f"-{brand_id}" if brand_id and brand_id != DEFAULT_BRAND else ""
+
+
+def run_id_of(market: str, date: str, brand_id: str = "") -> str:
+    """One run per market, day and brand: "<market>-<date>", with "-<brand_id>" for a brand other than default."""
+    return f"{market}-{date}{_brand_suffix(brand_id)}"
+
+
+def workflow_id(market: str, date: str, brand_id: str = "") -> str:
+    """The workflow of a run: "creative-factory-" and the run id."""
+    return f"creative-factory-{run_id_of(market, date, brand_id)}"

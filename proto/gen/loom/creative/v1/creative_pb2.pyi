@@ -516,7 +516,7 @@ class GlossaryEntry(_message.Message):
     def __init__(self, term: _Optional[str] = ..., translations: _Optional[_Mapping[str, str]] = ..., do_not_translate: _Optional[bool] = ...) -> None: ...
 
 class BrandKit(_message.Message):
-    __slots__ = ("brand_id", "palette", "fonts", "logo_uri", "tone_of_voice", "copy_prompts", "banned_phrases", "touchpoints", "glossary", "revision", "updated_at")
+    __slots__ = ("brand_id", "palette", "fonts", "logo_uri", "tone_of_voice", "copy_prompts", "banned_phrases", "touchpoints", "glossary", "revision", "updated_at", "logo_text")
     BRAND_ID_FIELD_NUMBER: _ClassVar[int]
     PALETTE_FIELD_NUMBER: _ClassVar[int]
     FONTS_FIELD_NUMBER: _ClassVar[int]
@@ -528,6 +528,7 @@ class BrandKit(_message.Message):
     GLOSSARY_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    LOGO_TEXT_FIELD_NUMBER: _ClassVar[int]
     brand_id: str
     palette: _containers.RepeatedCompositeFieldContainer[BrandColor]
     fonts: _containers.RepeatedCompositeFieldContainer[BrandFont]
@@ -539,7 +540,8 @@ class BrandKit(_message.Message):
     glossary: _containers.RepeatedCompositeFieldContainer[GlossaryEntry]
     revision: int
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, brand_id: _Optional[str] = ..., palette: _Optional[_Iterable[_Union[BrandColor, _Mapping]]] = ..., fonts: _Optional[_Iterable[_Union[BrandFont, _Mapping]]] = ..., logo_uri: _Optional[str] = ..., tone_of_voice: _Optional[str] = ..., copy_prompts: _Optional[_Iterable[_Union[CopyPrompt, _Mapping]]] = ..., banned_phrases: _Optional[_Iterable[str]] = ..., touchpoints: _Optional[_Iterable[_Union[TouchpointSpec, _Mapping]]] = ..., glossary: _Optional[_Iterable[_Union[GlossaryEntry, _Mapping]]] = ..., revision: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    logo_text: str
+    def __init__(self, brand_id: _Optional[str] = ..., palette: _Optional[_Iterable[_Union[BrandColor, _Mapping]]] = ..., fonts: _Optional[_Iterable[_Union[BrandFont, _Mapping]]] = ..., logo_uri: _Optional[str] = ..., tone_of_voice: _Optional[str] = ..., copy_prompts: _Optional[_Iterable[_Union[CopyPrompt, _Mapping]]] = ..., banned_phrases: _Optional[_Iterable[str]] = ..., touchpoints: _Optional[_Iterable[_Union[TouchpointSpec, _Mapping]]] = ..., glossary: _Optional[_Iterable[_Union[GlossaryEntry, _Mapping]]] = ..., revision: _Optional[int] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., logo_text: _Optional[str] = ...) -> None: ...
 
 class GetBrandKitRequest(_message.Message):
     __slots__ = ("brand_id",)
