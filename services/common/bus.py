@@ -25,7 +25,7 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, PubAck, StorageType, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig, PubAck, RetentionPolicy, StorageType, StreamConfig
 from prometheus_client import Counter
 
 from services.common.bus_consumer import BatchHandler, Consumer
@@ -52,6 +52,7 @@ class StreamSpec:
     duplicate_window: float = 120.0
     storage: StorageType = StorageType.FILE
     max_bytes: int = -1
+    retention: RetentionPolicy = RetentionPolicy.LIMITS
 
     def config(self, prefix: str = "") -> StreamConfig:
         """The server-side config, namespaced by ``prefix``."""
@@ -63,6 +64,7 @@ class StreamSpec:
             max_age=self.max_age,
             max_bytes=self.max_bytes,
             duplicate_window=self.duplicate_window,
+            retention=self.retention,
         )
 
 
@@ -73,10 +75,14 @@ DELIVERIES = StreamSpec("DELIVERIES", ("loom.deliveries.>",), "Outbound deliveri
 DEADLETTER = StreamSpec("DEADLETTER", ("loom.deadletter.>",), "Messages a consumer gave up on, kept for replay.",
                         max_age=30 * DAY)
 
+# Work queue: a batch leaves the stream once the consent service has appended it to the audit log.
+AUDIT = StreamSpec("AUDIT", ("loom.audit.>",), "Audit entries of the services on their way to the consent "
+                   "service's audit log.", max_age=30 * DAY, retention=RetentionPolicy.WORK_QUEUE)
+
 
 def default_streams(duplicate_window: float = 120.0) -> tuple[StreamSpec, ...]:
     """Every stream Loom uses; ``duplicate_window`` (seconds) applies to EVENTS, where clients retry."""
-    return (replace(EVENTS, duplicate_window=duplicate_window), AUDIENCE, CONSENT, DELIVERIES, DEADLETTER)
+    return (replace(EVENTS, duplicate_window=duplicate_window), AUDIENCE, CONSENT, DELIVERIES, DEADLETTER, AUDIT)
 
 
 def wire_subject(subject: str, prefix: str = "") -> str:

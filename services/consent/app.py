@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 
 from loom.consent.v1 import consent_pb2 as pb
 from loom.consent.v1 import consent_pb2_grpc as pb_grpc
-from services.common.bus import EventBus
+from services.common.audit import FILTER as AUDIT_FILTER
+from services.common.bus import MSG_ID_HEADER, EventBus
 from services.common.config import DataServiceConfig, setting
 from services.common.consent import CONSENT_FILTER, ConsentChange
 from services.common.errors import Unavailable
@@ -26,8 +28,10 @@ from services.consent.ledger import ConsentLedger
 from services.consent.policy_store import PolicyStore
 from services.consent.requests import PrivacyRequests
 from services.consent.servicer import FULL_NAME, POLICY, ConsentServicer
+from services.consent.servicer_governance import audit_rows
 
 log = logging.getLogger("loom.consent")
+AUDIT_CONSUMER = "consent-audit"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +106,17 @@ async def build(config: ConsentConfig) -> ServiceApp:
         else:
             ledger.invalidate(change.keys)
 
+    async def append_audit(msgs: list[Msg]) -> None:
+        # One transaction per batch, recorded by its id: a redelivery after a crash appends nothing twice.
+        for msg in msgs:
+            request = pb.AppendAuditRequest.FromString(msg.data)
+            batch_id = (msg.headers or {}).get(MSG_ID_HEADER) or f"seq-{msg.metadata.sequence.stream}"
+            await audit.log.append(audit_rows(request), batch_id=f"{msg.subject}:{batch_id}")
+
+    async def start_audit_consumer() -> Callable[[], Awaitable[None]]:
+        consumer = await bus.consume(AUDIT_CONSUMER, AUDIT_FILTER, append_audit, batch=16)
+        return consumer.stop
+
     async def start_listener() -> Callable[[], Awaitable[None]]:
         sub = await bus.js.subscribe(bus.subject(CONSENT_FILTER), cb=on_change, ordered_consumer=True,
                                      deliver_policy=DeliverPolicy.NEW, idle_heartbeat=5.0)
@@ -119,6 +134,6 @@ async def build(config: ConsentConfig) -> ServiceApp:
     return ServiceApp(
         name="consent",
         registrations=[Registration(pb_grpc.add_ConsentServiceServicer_to_server, servicer, FULL_NAME, POLICY)],
-        background=[start_listener],
+        background=[start_listener, start_audit_consumer],
         on_shutdown=[close],
     )

@@ -12,10 +12,12 @@ from prometheus_client import Counter
 from sqlalchemy import func, select
 
 from services.common.errors import NotFound
-from services.common.storage import Database, upsert
-from services.consent.tables import audit_log, consent_roles
+from services.common.storage import Database, insert_ignore, upsert
+from services.consent.tables import audit_batches, audit_log, consent_roles
 
 AUDIT_APPENDED = Counter("loom_consent_audit_entries_total", "Audit entries appended, by service.", ["service"])
+AUDIT_REDELIVERED = Counter("loom_consent_audit_batches_redelivered_total", "Audit batches from the AUDIT stream "
+                            "that were already appended (a redelivery after a crash), skipped.")
 GENESIS = "0" * 64
 _AUDIT_FIELDS = ("actor", "role", "service", "action", "resource", "outcome", "reason", "details", "request_id")
 
@@ -68,13 +70,22 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def append(self, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Appends in one transaction; the primary key on sequence makes concurrent appenders serialise."""
+    async def append(self, entries: Sequence[Mapping[str, Any]], batch_id: str = "") -> list[dict[str, Any]]:
+        """Appends in one transaction; the primary key on sequence makes concurrent appenders serialise.
+
+        With ``batch_id`` the batch is appended at most once: a batch already recorded returns [].
+        """
         now = datetime.now(UTC)
         async with self._db.begin() as conn:
             if self._db.dialect_name == "postgresql":
                 # Serialise appenders so sequence stays gap-free and the chain linear.
                 await conn.exec_driver_sql("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+            if batch_id:
+                seen = await conn.execute(insert_ignore(audit_batches, [{"batch_id": batch_id, "appended_at": now}],
+                                                        ["batch_id"]))
+                if not seen.rowcount:
+                    AUDIT_REDELIVERED.inc()
+                    return []
             last = (await conn.execute(select(audit_log.c.sequence, audit_log.c.hash).order_by(
                 audit_log.c.sequence.desc()).limit(1))).first()
             seq, previous = (int(last[0]), last[1]) if last else (0, GENESIS)

@@ -29,6 +29,28 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_AUDIT = 100
 
 
+
+def audit_rows(request: pb.AppendAuditRequest) -> list[dict[str, Any]]:
+    """The rows of an AppendAudit request (the RPC's or one from the AUDIT stream); every problem at once."""
+    v = Violations()
+    if not request.entries:
+        v.add("entries", "at least one entry is required")
+    if len(request.entries) > MAX_AUDIT:
+        v.add("entries", f"at most {MAX_AUDIT} entries per call")
+    for i, e in enumerate(request.entries):
+        v.require(e.actor, f"entries[{i}].actor")
+        v.require(e.action, f"entries[{i}].action")
+        v.require(e.service, f"entries[{i}].service")
+        if e.outcome == pb.AUDIT_OUTCOME_UNSPECIFIED:
+            v.add(f"entries[{i}].outcome", "must be set")
+    v.raise_if_any()
+    return [{
+        "actor": e.actor, "role": e.role, "service": e.service, "action": e.action, "resource": e.resource,
+        "outcome": e.outcome, "reason": e.reason, "request_id": e.request_id,
+        "details": json_format.MessageToDict(e.details),
+        "occurred_at": convert.from_ts(e.occurred_at) if e.HasField("occurred_at") else None,
+    } for e in request.entries]
+
 class GovernanceRpcs:
     """Roles and the audit log."""
 
@@ -68,24 +90,7 @@ class GovernanceRpcs:
 
     async def AppendAudit(self, request: pb.AppendAuditRequest,
                           context: grpc.aio.ServicerContext) -> pb.AppendAuditResponse:
-        v = Violations()
-        if not request.entries:
-            v.add("entries", "at least one entry is required")
-        if len(request.entries) > MAX_AUDIT:
-            v.add("entries", f"at most {MAX_AUDIT} entries per call")
-        for i, e in enumerate(request.entries):
-            v.require(e.actor, f"entries[{i}].actor")
-            v.require(e.action, f"entries[{i}].action")
-            v.require(e.service, f"entries[{i}].service")
-            if e.outcome == pb.AUDIT_OUTCOME_UNSPECIFIED:
-                v.add(f"entries[{i}].outcome", "must be set")
-        v.raise_if_any()
-        rows = await self.audit.log.append([{
-            "actor": e.actor, "role": e.role, "service": e.service, "action": e.action, "resource": e.resource,
-            "outcome": e.outcome, "reason": e.reason, "request_id": e.request_id,
-            "details": json_format.MessageToDict(e.details),
-            "occurred_at": convert.from_ts(e.occurred_at) if e.HasField("occurred_at") else None,
-        } for e in request.entries])
+        rows = await self.audit.log.append(audit_rows(request))
         return pb.AppendAuditResponse(entries=[convert.audit_to_proto(r) for r in rows])
 
     async def QueryAudit(self, request: pb.QueryAuditRequest,

@@ -78,6 +78,15 @@ audit_log = Table(
     Index("ix_audit_log_occurred_at", "occurred_at"),
 )
 
+# Batches of audit entries already appended from the AUDIT stream: a batch redelivered after a crash between
+# the commit and the ack is recognised and not appended twice.
+audit_batches = Table(
+    "audit_batches",
+    metadata,
+    Column("batch_id", String(128), primary_key=True),
+    Column("appended_at", UtcDateTime(), nullable=False),
+)
+
 # Data-subject requests; an erasure's identifiers are replaced by their keys once it finishes.
 dsr_requests = Table(
     "dsr_requests",

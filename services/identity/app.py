@@ -77,7 +77,7 @@ async def build(config: IdentityConfig) -> ServiceApp:
     if config.consent_addr:
         consent_stub = ConsentServiceStub(channel(config.consent_addr, config.service_token))
         consent_roles = ConsentRoles(consent_stub)
-        audit = AuditTrail(consent_stub, "identity")
+        audit = AuditTrail(bus, "identity")  # the consent service consumes the AUDIT stream into its log
     identity = Identity.build(store, audiences,
                               MaskingPolicy.from_names(config.pii_identifier_types, config.pii_traits, consent_roles),
                               open_archive if archive_channel is not None else None,
