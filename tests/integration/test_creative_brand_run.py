@@ -1,5 +1,5 @@
-"""A factory run for a brand kit stored with PutBrandKit: StartFactoryRun on a real Temporal server, a worker
-that reads the kit from the creative service over gRPC, and assets that follow the kit."""
+"""A factory run for a brand kit and occasion calendar stored through the API: StartFactoryRun on a real
+Temporal server, a worker that reads both from the creative service over gRPC, and assets that follow them."""
 
 from __future__ import annotations
 
@@ -44,6 +44,12 @@ async def test_a_run_for_a_stored_brand_kit_renders_with_that_kit(
     creative = pb_grpc.CreativeServiceStub(service_stack.channel("creative"))
     stored = (await creative.PutBrandKit(pb.PutBrandKitRequest(brand_kit=acme()))).brand_kit
     date = "2026-06-02"
+    # The market's calendar as stored through the API, not the built-in one, themes the run.
+    await creative.PutOccasionCalendar(pb.PutOccasionCalendarRequest(market="SE", occasions=[
+        pb.Occasion(occasion_id="se-acme-days", name="Acme days", start_date="2026-06-01", end_date="2026-06-03",
+                    theme="summer_sale", priority=1),
+        pb.Occasion(occasion_id="se-quiet", name="Quiet week", start_date="2026-05-30", end_date="2026-06-05",
+                    theme="default", priority=0)]))
     start = await creative.StartFactoryRun(pb.StartFactoryRunRequest(
         market="SE", date=date, categories_limit=1, languages=["sv"], touchpoints=["wide"], brand_id="acme"))
     assert (start.run_id, start.workflow_id) == (f"SE-{date}-acme", f"creative-factory-SE-{date}-acme")
@@ -60,3 +66,4 @@ async def test_a_run_for_a_stored_brand_kit_renders_with_that_kit(
     assert banners[0].copy.body.startswith("Acme-skor from Acme. ")
     record = next(library.items(start.run_id))
     assert (record["brand_id"], record["brand_revision"]) == ("acme", stored.revision)
+    assert record["occasion_id"] == "se-acme-days"

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from prometheus_client import Counter, Histogram
 from temporalio import activity
 
-from ml.creative.brand import BrandKit, kit_from_document, load_brand_kit, load_markets, occasion_on
+from ml.creative.brand import BrandKit, Occasion, kit_from_document, load_brand_kit, load_markets, occasion_on
 from ml.creative.contact_sheet import contact_sheet
 from ml.creative.library import CreativeLibrary
 from ml.creative.pipeline import Brief, Factory
@@ -66,18 +66,38 @@ class IngestionTopCategories:
 
 
 class BrandKits(Protocol):
-    """Where the brand kits stored with PutBrandKit come from (the creative service's GetBrandKit)."""
+    """Where the brand kits and occasion calendars stored through the creative service's API come from."""
 
     async def document(self, brand_id: str) -> dict[str, Any]:
         """The kit as a dict with proto field names; raises when the brand has no kit."""
         ...
 
+    async def occasion(self, market: str, day: dt.date) -> Occasion | None:
+        """The highest-priority occasion of the market's calendar running on ``day``."""
+        ...
+
 
 class CreativeServiceBrandKits:
-    """BrandKits over gRPC from the creative service ("default" is the built-in kit until one is stored)."""
+    """BrandKits over gRPC from the creative service: GetBrandKit ("default" is the built-in kit until one is
+    stored) and ListOccasions (the built-in calendar until PutOccasionCalendar replaces a market's)."""
 
     def __init__(self, address: str, token: str = "") -> None:
         self.address, self.token = address, token
+
+    async def occasion(self, market: str, day: dt.date) -> Occasion | None:
+        """ListOccasions for the one day; ties on priority go to the earlier start, as the calendar lists them."""
+        from loom.creative.v1 import creative_pb2, creative_pb2_grpc
+        from services.common.client import channel
+
+        async with channel(self.address, self.token) as ch:
+            response = await creative_pb2_grpc.CreativeServiceStub(ch).ListOccasions(
+                creative_pb2.ListOccasionsRequest(market=market, from_date=day.isoformat(), to_date=day.isoformat()),
+                timeout=30)
+        if not response.occasions:
+            return None
+        best = max(response.occasions, key=lambda o: o.priority)
+        return Occasion(best.occasion_id, best.name, dt.date.fromisoformat(best.start_date),
+                        dt.date.fromisoformat(best.end_date), best.theme, best.priority, tuple(best.categories))
 
     async def document(self, brand_id: str) -> dict[str, Any]:
         """GetBrandKit as a dict; a missing kit is NOT_FOUND, which fails the plan (not retried forever)."""
@@ -156,7 +176,8 @@ class FactoryActivities:
         if params.market not in markets:
             raise ValueError(f"unknown market {params.market!r}; known: {sorted(markets)}")
         day = dt.date.fromisoformat(params.date)
-        occasion = occasion_on(params.market, day)
+        occasion = occasion_on(params.market, day) if self.brands is None else \
+            await self.brands.occasion(params.market, day)
         kit, doc = await self._kit(params.brand_id)
         if unknown := [t for t in params.touchpoints if t not in kit.touchpoints]:
             raise ValueError(f"brand kit {kit.brand_id!r} has no touchpoints {unknown}; it has {list(kit.touchpoints)}")
