@@ -19,7 +19,15 @@ from typing import Any
 
 import torch
 
-from ml.models.fraud import ENTITY_TYPES, FraudGNN, Graph, attribution, fraud_share, structural_inputs
+from ml.models.fraud import (
+    ENTITY_TYPES,
+    FraudGNN,
+    Graph,
+    attribution,
+    distinct_customers,
+    fraud_share,
+    structural_inputs,
+)
 
 # Local night hours in UTC: payments between 00:00 and 05:59 are flagged (the market's offset is ignored).
 NIGHT_HOURS = range(0, 6)
@@ -80,13 +88,26 @@ def graph_of(txns: list[Txn], features: list[list[float]]) -> tuple[Graph, list[
 
 
 class RecentGraph:
-    """The bounded recent-transaction graph: a time-ordered window with its per-transaction features."""
+    """The bounded recent-transaction graph: a time-ordered window with its per-transaction features.
 
-    def __init__(self, max_transactions: int = 20_000, window: timedelta = timedelta(days=7)) -> None:
+    The node index is kept up to date as transactions arrive and leave, so scoring does not rebuild it: an
+    entity whose last transaction left the window keeps its node id as an isolated node (no edges, so it
+    changes no score) until such holes outnumber the live nodes and the index is rebuilt.
+    """
+
+    def __init__(self, max_transactions: int = 20_000, window: timedelta = timedelta(days=7),
+                 reindex_holes: int = 1024) -> None:
         self.max_transactions = max_transactions
         self.window = window
+        self.reindex_holes = reindex_holes
         self._txns: deque[tuple[Txn, list[float]]] = deque()
         self._pairs: Counter[tuple[str, str]] = Counter()
+        self._rows: deque[list[int]] = deque()  # node ids of each transaction, parallel to _txns
+        self._ids: dict[str, int] = {}
+        self._keys: list[str] = []  # node id -> entity key
+        self._types: list[int] = []  # node id -> entity type slot
+        self._refs: list[int] = []  # node id -> transactions in the window that touch it
+        self._holes = 0
 
     def __len__(self) -> int:
         return len(self._txns)
@@ -99,21 +120,59 @@ class RecentGraph:
         """Appends a transaction and evicts what fell out of the window or over the bound."""
         features = self.features_of(txn)
         self._txns.append((txn, features))
+        self._rows.append(self._index(txn))
         self._pairs[(txn.customer, txn.device)] += 1
         horizon = txn.occurred_at - self.window
         while self._txns and (len(self._txns) > self.max_transactions or self._txns[0][0].occurred_at < horizon):
             old, _ = self._txns.popleft()
+            for node in self._rows.popleft():
+                self._refs[node] -= 1
+                if self._refs[node] == 0:
+                    self._holes += 1
             pair = (old.customer, old.device)
             self._pairs[pair] -= 1
             if self._pairs[pair] <= 0:
                 del self._pairs[pair]
+        if self._holes > max(self.reindex_holes, len(self._keys) // 2):
+            self._reindex()
         return features
+
+    def _index(self, txn: Txn) -> list[int]:
+        row = []
+        for slot, key in enumerate(txn.keys()):
+            node = self._ids.get(key)
+            if node is None:
+                node = self._ids[key] = len(self._keys)
+                self._keys.append(key)
+                self._types.append(slot)
+                self._refs.append(0)
+            elif self._refs[node] == 0:
+                self._holes -= 1
+            self._refs[node] += 1
+            row.append(node)
+        return row
+
+    def _reindex(self) -> None:
+        """Renumbers the nodes of the transactions in the window, dropping isolated ones."""
+        self._ids, self._keys, self._types, self._refs, self._holes = {}, [], [], [], 0
+        self._rows = deque(self._index(txn) for txn, _ in self._txns)
 
     def with_candidate(self, txn: Txn) -> tuple[Graph, list[str]]:
         """The recent graph plus ``txn`` as its last transaction (not kept)."""
-        txns = [t for t, _ in self._txns] + [txn]
-        features = [f for _, f in self._txns] + [self.features_of(txn)]
-        return graph_of(txns, features)
+        extra: dict[str, int] = {}
+        types = list(self._types)
+        row = []
+        for slot, key in enumerate(txn.keys()):
+            node = self._ids.get(key, extra.get(key))
+            if node is None:
+                node = extra[key] = len(types)
+                types.append(slot)
+            row.append(node)
+        rows = torch.tensor([*self._rows, row], dtype=torch.long).reshape(-1, 4)
+        features = torch.tensor([*(f for _, f in self._txns), self.features_of(txn)],
+                                dtype=torch.float32).reshape(-1, len(TXN_FEATURES))
+        graph = Graph(torch.tensor(types, dtype=torch.long), rows, features)
+        return graph, [*self._keys, *extra]
 
 
 @dataclass
@@ -149,19 +208,22 @@ class FraudScorer:
             return "block"
         return "review" if probability >= self.review_threshold else "allow"
 
-    @torch.no_grad()
     def score(self, recent: RecentGraph, txn: Txn) -> FraudScore:
         """Scores ``txn`` as the newest transaction of the recent graph (the graph itself is not changed)."""
-        graph, keys = recent.with_candidate(txn)
+        return self.score_graph(*recent.with_candidate(txn))
+
+    @torch.no_grad()
+    def score_graph(self, graph: Graph, keys: list[str]) -> FraudScore:
+        """Scores the last transaction of ``graph`` (``keys``: the entity key of every node)."""
         fraud = torch.tensor([self._known.get(k, (0.0, 0.0))[0] for k in keys])
         seen = torch.tensor([self._known.get(k, (0.0, 0.0))[1] for k in keys])
-        x = torch.cat([structural_inputs(graph), fraud_share(fraud, seen)[:, None]], dim=1)
+        customers = distinct_customers(graph)
+        x = torch.cat([structural_inputs(graph, customers), fraud_share(fraud, seen)[:, None]], dim=1)
         h = self.model.node_embeddings(x, graph.txn_nodes)
         last = graph.txn_nodes[-1]
         features = graph.txn_features[-1]
         probability = float(torch.sigmoid(self.model.score(h, last[None], features[None]))[0])
-        weights = attribution(self.model, h, last, features)
-        customers = _customers_per_node(graph)
+        weights = attribution(self.model, h, last, features, graph.txn_nodes)
         degree = torch.bincount(graph.txn_nodes.reshape(-1), minlength=len(keys))
         signals = []
         for slot, node in enumerate(last.tolist()):
@@ -172,12 +234,6 @@ class FraudScorer:
                             "description": _describe(slot, int(degree[node]), int(customers[node]), known)})
         signals.sort(key=lambda s: -s["weight"])
         return FraudScore(probability, self.decision(probability), signals)
-
-
-def _customers_per_node(graph: Graph) -> torch.Tensor:
-    pairs = torch.unique(torch.stack([graph.txn_nodes[:, 1:].reshape(-1),
-                                      graph.txn_nodes[:, :1].expand(-1, 3).reshape(-1)], dim=1), dim=0)
-    return torch.bincount(pairs[:, 0], minlength=graph.node_type.shape[0])
 
 
 def _describe(slot: int, transactions: int, customers: int, known: tuple[float, float]) -> str:

@@ -27,15 +27,26 @@ class Graph:
     txn_features: torch.Tensor  # (txns, f)
 
 
-def structural_inputs(graph: Graph) -> torch.Tensor:
-    """Per node: one-hot type, log degree and distinct customers linked (log); the label-free part."""
+def distinct_customers(graph: Graph) -> torch.Tensor:
+    """Per node, how many distinct customers share a transaction with it (0 for customer nodes)."""
+    n = graph.node_type.shape[0]
+    # Each (device/card/merchant node, customer node) pair as one integer: a 1-D unique is a plain sort,
+    # far cheaper than the row-wise unique of a pair matrix.
+    pairs = torch.unique(graph.txn_nodes[:, 1:].reshape(-1) * n + graph.txn_nodes[:, :1].expand(-1, 3).reshape(-1))
+    return torch.zeros(n).index_add_(0, torch.div(pairs, n, rounding_mode="floor"), torch.ones(pairs.shape[0]))
+
+
+def structural_inputs(graph: Graph, customers: torch.Tensor | None = None) -> torch.Tensor:
+    """Per node: one-hot type, log degree and distinct customers linked (log); the label-free part.
+
+    ``customers`` is :func:`distinct_customers` of the graph when the caller already has it.
+    """
     n = graph.node_type.shape[0]
     onehot = nn.functional.one_hot(graph.node_type, len(ENTITY_TYPES)).float()
     flat = graph.txn_nodes.reshape(-1)
     degree = torch.zeros(n).index_add_(0, flat, torch.ones(flat.shape[0]))
-    pairs = torch.unique(torch.stack([graph.txn_nodes[:, 1:].reshape(-1),
-                                      graph.txn_nodes[:, :1].expand(-1, 3).reshape(-1)], dim=1), dim=0)
-    customers = torch.zeros(n).index_add_(0, pairs[:, 0], torch.ones(pairs.shape[0]))
+    if customers is None:
+        customers = distinct_customers(graph)
     return torch.cat([onehot, torch.log1p(degree)[:, None], torch.log1p(customers)[:, None]], dim=1)
 
 
@@ -101,10 +112,16 @@ def fit_fraud(graph: Graph, labels: torch.Tensor, train_mask: torch.Tensor, *, e
 
 
 @torch.no_grad()
-def attribution(model: FraudGNN, h: torch.Tensor, txn: torch.Tensor, features: torch.Tensor) -> np.ndarray:
-    """Share of one transaction's score owed to each of its four entities (drop when replaced by the mean node)."""
+def attribution(model: FraudGNN, h: torch.Tensor, txn: torch.Tensor, features: torch.Tensor,
+                txn_nodes: torch.Tensor | None = None) -> np.ndarray:
+    """Share of one transaction's score owed to each of its four entities (drop when replaced by the mean node).
+
+    The mean is over the nodes some transaction touches (``txn_nodes``; all nodes when not given), so nodes
+    with no transaction left in a graph do not shift it.
+    """
     base = torch.sigmoid(model.score(h, txn[None], features[None]))[0]
-    mean = h.mean(dim=0, keepdim=True)
+    live = h if txn_nodes is None else h[torch.unique(txn_nodes)]
+    mean = live.mean(dim=0, keepdim=True)
     drops = []
     for slot in range(4):
         h2 = torch.cat([h, mean])

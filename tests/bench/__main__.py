@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("ingestion", "identity", "consent", "forwarding", "journeys", "prediction", "creative", "creative_models")
+BENCHES = ("ingestion", "identity", "consent", "forwarding", "journeys", "prediction", "fraud", "creative",
+           "creative_models")
 
 
 def run_one(name: str) -> int:
