@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -208,15 +208,28 @@ class FraudScorer:
             return "block"
         return "review" if probability >= self.review_threshold else "allow"
 
-    def score(self, recent: RecentGraph, txn: Txn) -> FraudScore:
-        """Scores ``txn`` as the newest transaction of the recent graph (the graph itself is not changed)."""
-        return self.score_graph(*recent.with_candidate(txn))
+    def score(self, recent: RecentGraph, txn: Txn, reported: Mapping[str, tuple[float, float]] | None = None
+              ) -> FraudScore:
+        """Scores ``txn`` as the newest transaction of the recent graph (the graph itself is not changed).
+
+        ``reported``: (fraud, labelled) transactions per entity key from outcomes reported since training;
+        they add to the known fraud the model was trained with.
+        """
+        return self.score_graph(*recent.with_candidate(txn), reported)
+
+    def known(self, key: str, reported: Mapping[str, tuple[float, float]] | None = None) -> tuple[float, float]:
+        """(fraud, labelled) transactions of an entity: the training window's plus those reported since."""
+        fraud, seen = self._known.get(key, (0.0, 0.0))
+        more = reported.get(key) if reported else None
+        return (fraud + more[0], seen + more[1]) if more else (fraud, seen)
 
     @torch.no_grad()
-    def score_graph(self, graph: Graph, keys: list[str]) -> FraudScore:
+    def score_graph(self, graph: Graph, keys: list[str],
+                    reported: Mapping[str, tuple[float, float]] | None = None) -> FraudScore:
         """Scores the last transaction of ``graph`` (``keys``: the entity key of every node)."""
-        fraud = torch.tensor([self._known.get(k, (0.0, 0.0))[0] for k in keys])
-        seen = torch.tensor([self._known.get(k, (0.0, 0.0))[1] for k in keys])
+        known = [self.known(k, reported) for k in keys]
+        fraud = torch.tensor([k[0] for k in known])
+        seen = torch.tensor([k[1] for k in known])
         customers = distinct_customers(graph)
         x = torch.cat([structural_inputs(graph, customers), fraud_share(fraud, seen)[:, None]], dim=1)
         h = self.model.node_embeddings(x, graph.txn_nodes)
@@ -228,10 +241,9 @@ class FraudScorer:
         signals = []
         for slot, node in enumerate(last.tolist()):
             key = keys[node]
-            known = self._known.get(key, (0.0, 0.0))
             signals.append({"entity_type": ENTITY_TYPES[slot], "entity_id": key.split(":", 1)[1],
                             "weight": float(weights[slot]),
-                            "description": _describe(slot, int(degree[node]), int(customers[node]), known)})
+                            "description": _describe(slot, int(degree[node]), int(customers[node]), known[node])})
         signals.sort(key=lambda s: -s["weight"])
         return FraudScore(probability, self.decision(probability), signals)
 
@@ -242,5 +254,5 @@ def _describe(slot: int, transactions: int, customers: int, known: tuple[float, 
     if slot != 0:
         text += f", shared by {customers} customer{'s' if customers != 1 else ''}"
     if known[0] > 0:
-        text += f"; {int(known[0])} of {int(known[1])} training transactions were fraud"
+        text += f"; {int(known[0])} of {int(known[1])} labelled transactions were fraud"
     return text

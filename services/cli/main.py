@@ -22,6 +22,7 @@ from services.cli import (
     dlq,
     dsr,
     factory,
+    fraud,
     identity,
     journeys,
     models,
@@ -42,6 +43,7 @@ app.add_typer(identity.profiles, name="profiles")
 app.add_typer(identity.audiences, name="audiences")
 app.add_typer(journeys.app, name="journeys")
 app.add_typer(models.app, name="models")
+app.add_typer(fraud.app, name="fraud")
 app.add_typer(destinations.app, name="destinations")
 app.add_typer(dlq.app, name="dlq")
 

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from loom.prediction.v1 import prediction_pb2 as pb
 from ml.fraud_serving import FraudScore, FraudScorer, RecentGraph, Txn
@@ -25,6 +25,12 @@ from services.common.storage import Database, insert_ignore
 from services.prediction.tables import fraud_transactions
 
 DECISIONS = {"allow": pb.FRAUD_DECISION_ALLOW, "review": pb.FRAUD_DECISION_REVIEW, "block": pb.FRAUD_DECISION_BLOCK}
+FRAUD, LEGITIMATE = "fraud", "legitimate"
+OUTCOMES = {pb.FRAUD_OUTCOME_CONFIRMED_FRAUD: FRAUD, pb.FRAUD_OUTCOME_LEGITIMATE: LEGITIMATE}
+OUTCOME_CODES = {v: k for k, v in OUTCOMES.items()}
+REPORTED = Counter("loom_prediction_fraud_outcomes_total", "Outcomes reported for scored transactions.", ["outcome"])
+for _outcome in OUTCOMES.values():
+    REPORTED.labels(_outcome)  # exported from zero, so rates exist before the first report
 SCORED = Counter("loom_prediction_fraud_transactions_total", "Transactions scored, by decision.", ["decision"])
 FRAUD_SECONDS = Histogram("loom_prediction_fraud_score_seconds", "ScoreTransaction graph forward time.",
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
@@ -45,6 +51,8 @@ class FraudApi:
         self._loaded: set[str] = set()
         self._scorers: dict[tuple[str, str], FraudScorer] = {}
         self._lock = asyncio.Lock()
+        # Reported outcomes in the window, per entity key: (confirmed fraud, labelled) transactions.
+        self._reported: dict[str, tuple[float, float]] = {}
 
     async def _scorer(self, name: str, version: str) -> FraudScorer:
         try:
@@ -70,11 +78,18 @@ class FraudApi:
         async with self._db.connect() as conn:
             rows = (await conn.execute(select(fraud_transactions).where(
                 fraud_transactions.c.occurred_at >= horizon).order_by(fraud_transactions.c.occurred_at))).all()
+        reported: dict[str, tuple[float, float]] = {}
         for r in rows:
+            txn = Txn(r.transaction_id, r.customer_id, r.device_id, r.card_fingerprint, r.merchant_id, r.amount_eur,
+                      r.occurred_at)
             if r.transaction_id not in self._loaded:
-                self._add(Txn(r.transaction_id, r.customer_id, r.device_id, r.card_fingerprint, r.merchant_id,
-                              r.amount_eur, r.occurred_at))
+                self._add(txn)
+            if r.outcome:
+                for key in txn.keys():
+                    fraud, seen = reported.get(key, (0.0, 0.0))
+                    reported[key] = (fraud + (r.outcome == FRAUD), seen + 1.0)
         self._loaded &= {r.transaction_id for r in rows}
+        self._reported = reported
         self._synced_at = time.monotonic()
 
     def _add(self, txn: Txn) -> None:
@@ -93,7 +108,7 @@ class FraudApi:
         async with self._lock:
             await self._sync()
             start = time.perf_counter()
-            result: FraudScore = await asyncio.to_thread(scorer.score, self._graph, txn)
+            result: FraudScore = await asyncio.to_thread(scorer.score, self._graph, txn, self._reported)
             FRAUD_SECONDS.observe(time.perf_counter() - start)
             async with self._db.begin() as conn:
                 inserted = await conn.execute(insert_ignore(fraud_transactions, [{
@@ -106,6 +121,30 @@ class FraudApi:
                 self._add(txn)
         SCORED.labels(result.decision).inc()
         return _response(result.probability, result.decision, result.signals, scorer.version)
+
+    async def report(self, request: pb.ReportFraudOutcomeRequest) -> pb.ReportFraudOutcomeResponse:
+        """Records a scored transaction's outcome; later scores (on every replica, after its next sync) count it."""
+        v = Violations()
+        v.require(request.transaction_id, "transaction_id")
+        v.require(request.source, "source")
+        if request.outcome not in OUTCOMES:
+            v.add("outcome", "CONFIRMED_FRAUD or LEGITIMATE is required")
+        v.raise_if_any()
+        outcome = OUTCOMES[request.outcome]
+        async with self._db.begin() as conn:
+            row = (await conn.execute(select(fraud_transactions.c.outcome).where(
+                fraud_transactions.c.transaction_id == request.transaction_id))).first()
+            if row is None:
+                raise NotFound(f"transaction {request.transaction_id!r} was not scored here or has left the "
+                               f"{self._window.days}-day window")
+            await conn.execute(update(fraud_transactions).where(
+                fraud_transactions.c.transaction_id == request.transaction_id).values(
+                outcome=outcome, outcome_source=request.source[:128], outcome_at=datetime.now(UTC)))
+        async with self._lock:
+            self._synced_at = -1.0  # this replica counts it at its next score; others within sync_s
+        REPORTED.labels(outcome).inc()
+        return pb.ReportFraudOutcomeResponse(transaction_id=request.transaction_id, outcome=request.outcome,
+                                             previous_outcome=OUTCOME_CODES.get(row.outcome or "", 0))
 
     async def erase_customers(self, customer_ids: list[str]) -> int:
         """Deletes a person's payments from the table; the in-memory graph drops them at the next restart."""

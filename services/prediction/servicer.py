@@ -30,6 +30,8 @@ POLICY = MethodPolicy(FULL_NAME, roles={
     "ListModels": READERS, "GetModel": READERS, "GetBatchScoringJob": READERS,
     "PromoteModel": frozenset({ADMIN, OPERATOR}), "TrainModel": frozenset({ADMIN, OPERATOR}),
     "StartBatchScoring": frozenset({ADMIN, OPERATOR, SERVICE}),
+    # Chargeback feeds and review tools.
+    "ReportFraudOutcome": frozenset({ADMIN, OPERATOR, SERVICE}),
     # Data-subject requests come from the privacy workflow only.
     "ExportPerson": frozenset({ADMIN, SERVICE}), "ErasePerson": frozenset({ADMIN, SERVICE}),
 })
@@ -158,6 +160,10 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
     async def RecommendAction(self, request: pb.RecommendActionRequest,
                               context: grpc.aio.ServicerContext) -> pb.RecommendActionResponse:
         return await self._bandit.recommend(request)
+
+    async def ReportFraudOutcome(self, request: pb.ReportFraudOutcomeRequest,
+                                 context: grpc.aio.ServicerContext) -> pb.ReportFraudOutcomeResponse:
+        return await self._fraud.report(request)
 
     async def RecordOutcome(self, request: pb.RecordOutcomeRequest,
                             context: grpc.aio.ServicerContext) -> pb.RecordOutcomeResponse:

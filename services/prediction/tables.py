@@ -64,6 +64,10 @@ fraud_transactions = Table(
     Column("decision", String(16), nullable=False),
     Column("signals", Text, nullable=False),
     Column("scored_at", UtcDateTime(), nullable=False),
+    # What it turned out to be (ReportFraudOutcome): "fraud" or "legitimate"; null until reported.
+    Column("outcome", String(16), nullable=True),
+    Column("outcome_source", String(128), nullable=True),
+    Column("outcome_at", UtcDateTime(), nullable=True),
     Index("ix_fraud_transactions_occurred_at", "occurred_at"),
     Index("ix_fraud_transactions_customer_id", "customer_id"),
 )

@@ -102,6 +102,55 @@ async def test_score_transaction_flags_fraud_rings_from_the_recent_graph(service
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def test_reported_fraud_weighs_on_the_next_payments_of_its_entities(service_stack, registry):
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    reg, txns, _ = registry
+    stub = await start(service_stack, reg)
+    last, now = txns[-1], datetime.now(UTC)
+
+    def payment(tid: str, customer: str, card: str, minutes: int):
+        # Payments of today: reports count while their transaction is in the recent window.
+        return replace(last, transaction_id=tid, customer=customer, device=f"dev-{tid}", card=card,
+                       occurred_at=now + timedelta(minutes=minutes))
+
+    # Two cards, each first used by one customer and then by another: the same shape, one report apart.
+    for t in (payment("stolen-1", "cx-1", "card-stolen", 1), payment("clean-1", "cy-1", "card-clean", 1)):
+        await stub.ScoreTransaction(pb.ScoreTransactionRequest(transaction=as_proto(t)))
+    reply = await stub.ReportFraudOutcome(pb.ReportFraudOutcomeRequest(
+        transaction_id="stolen-1", outcome=pb.FRAUD_OUTCOME_CONFIRMED_FRAUD, source="chargeback"))
+    assert (reply.outcome, reply.previous_outcome) == (pb.FRAUD_OUTCOME_CONFIRMED_FRAUD, pb.FRAUD_OUTCOME_UNSPECIFIED)
+    stolen = await stub.ScoreTransaction(pb.ScoreTransactionRequest(
+        transaction=as_proto(payment("stolen-2", "cx-2", "card-stolen", 3))))
+    clean = await stub.ScoreTransaction(pb.ScoreTransactionRequest(
+        transaction=as_proto(payment("clean-2", "cy-2", "card-clean", 3))))
+    stolen_card, clean_card = (next(s for s in r.signals if s.entity_type == "card") for r in (stolen, clean))
+    assert "1 of 1 labelled transactions were fraud" in stolen_card.description
+    assert "labelled" not in clean_card.description
+    assert stolen.fraud_probability > clean.fraud_probability
+
+    # A later report replaces the earlier one (here through the CLI a review tool would script).
+    from typer.testing import CliRunner
+
+    from services.cli.main import app
+
+    addr = f"127.0.0.1:{service_stack.running['prediction'].port}"
+    result = await asyncio.to_thread(CliRunner().invoke, app, [
+        "fraud", "report", "stolen-1", "--outcome", "legitimate", "--source", "review:agent-7", "--addr", addr,
+        "--token", service_stack.tokens.service])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "stolen-1: legitimate (was fraud)"
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ReportFraudOutcome(pb.ReportFraudOutcomeRequest(
+            transaction_id="never-scored", outcome=pb.FRAUD_OUTCOME_CONFIRMED_FRAUD, source="chargeback"))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ReportFraudOutcome(pb.ReportFraudOutcomeRequest())
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in field_violations(err.value)} == {"transaction_id", "outcome", "source"}
+
+
 def context(basket: float, app: bool) -> struct_pb2.Struct:
     out = struct_pb2.Struct()
     out.update({"basket_eur": basket, "is_app": app})

@@ -49,6 +49,12 @@ class FraudDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FRAUD_DECISION_REVIEW: _ClassVar[FraudDecision]
     FRAUD_DECISION_BLOCK: _ClassVar[FraudDecision]
 
+class FraudOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FRAUD_OUTCOME_UNSPECIFIED: _ClassVar[FraudOutcome]
+    FRAUD_OUTCOME_CONFIRMED_FRAUD: _ClassVar[FraudOutcome]
+    FRAUD_OUTCOME_LEGITIMATE: _ClassVar[FraudOutcome]
+
 class BatchScoringState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     BATCH_SCORING_STATE_UNSPECIFIED: _ClassVar[BatchScoringState]
@@ -82,6 +88,9 @@ FRAUD_DECISION_UNSPECIFIED: FraudDecision
 FRAUD_DECISION_ALLOW: FraudDecision
 FRAUD_DECISION_REVIEW: FraudDecision
 FRAUD_DECISION_BLOCK: FraudDecision
+FRAUD_OUTCOME_UNSPECIFIED: FraudOutcome
+FRAUD_OUTCOME_CONFIRMED_FRAUD: FraudOutcome
+FRAUD_OUTCOME_LEGITIMATE: FraudOutcome
 BATCH_SCORING_STATE_UNSPECIFIED: BatchScoringState
 BATCH_SCORING_STATE_PENDING: BatchScoringState
 BATCH_SCORING_STATE_RUNNING: BatchScoringState
@@ -244,6 +253,26 @@ class ScoreTransactionResponse(_message.Message):
     signals: _containers.RepeatedCompositeFieldContainer[FraudSignal]
     model_version: str
     def __init__(self, fraud_probability: _Optional[float] = ..., decision: _Optional[_Union[FraudDecision, str]] = ..., signals: _Optional[_Iterable[_Union[FraudSignal, _Mapping]]] = ..., model_version: _Optional[str] = ...) -> None: ...
+
+class ReportFraudOutcomeRequest(_message.Message):
+    __slots__ = ("transaction_id", "outcome", "source")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    outcome: FraudOutcome
+    source: str
+    def __init__(self, transaction_id: _Optional[str] = ..., outcome: _Optional[_Union[FraudOutcome, str]] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ReportFraudOutcomeResponse(_message.Message):
+    __slots__ = ("transaction_id", "outcome", "previous_outcome")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    outcome: FraudOutcome
+    previous_outcome: FraudOutcome
+    def __init__(self, transaction_id: _Optional[str] = ..., outcome: _Optional[_Union[FraudOutcome, str]] = ..., previous_outcome: _Optional[_Union[FraudOutcome, str]] = ...) -> None: ...
 
 class CandidateAction(_message.Message):
     __slots__ = ("action_id", "features")

@@ -52,6 +52,11 @@ class PredictionServiceStub:
                 request_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ScoreTransactionRequest.SerializeToString,
                 response_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ScoreTransactionResponse.FromString,
                 _registered_method=True)
+        self.ReportFraudOutcome = channel.unary_unary(
+                '/loom.prediction.v1.PredictionService/ReportFraudOutcome',
+                request_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeRequest.SerializeToString,
+                response_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeResponse.FromString,
+                _registered_method=True)
         self.RecommendAction = channel.unary_unary(
                 '/loom.prediction.v1.PredictionService/RecommendAction',
                 request_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.RecommendActionRequest.SerializeToString,
@@ -126,6 +131,15 @@ class PredictionServiceServicer:
 
     def ScoreTransaction(self, request, context):
         """Scores a payment transaction with the fraud graph model.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportFraudOutcome(self, request, context):
+        """Records what a scored transaction turned out to be (a chargeback, a manual review). Confirmed fraud
+        counts in the known-fraud input of the transaction's customer, device, card and merchant for every
+        payment scored afterwards, on every replica within a second.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -218,6 +232,11 @@ def add_PredictionServiceServicer_to_server(servicer, server):
                     servicer.ScoreTransaction,
                     request_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ScoreTransactionRequest.FromString,
                     response_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ScoreTransactionResponse.SerializeToString,
+            ),
+            'ReportFraudOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportFraudOutcome,
+                    request_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeRequest.FromString,
+                    response_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeResponse.SerializeToString,
             ),
             'RecommendAction': grpc.unary_unary_rpc_method_handler(
                     servicer.RecommendAction,
@@ -354,6 +373,33 @@ class PredictionService:
             '/loom.prediction.v1.PredictionService/ScoreTransaction',
             loom_dot_prediction_dot_v1_dot_prediction__pb2.ScoreTransactionRequest.SerializeToString,
             loom_dot_prediction_dot_v1_dot_prediction__pb2.ScoreTransactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportFraudOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/loom.prediction.v1.PredictionService/ReportFraudOutcome',
+            loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeRequest.SerializeToString,
+            loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeResponse.FromString,
             options,
             channel_credentials,
             insecure,
