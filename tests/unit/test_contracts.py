@@ -47,8 +47,8 @@ EXPECTED_RPCS: dict[str, tuple[str, set[str]]] = {
     "prediction": (
         "PredictionService",
         {
-            "Score", "BatchScore", "ScoreTransaction", "RecommendAction", "RecordOutcome", "ListModels",
-            "GetModel", "TrainModel", "PromoteModel", "StartBatchScoring", "GetBatchScoringJob",
+            "Score", "BatchScore", "ScoreTransaction", "ReportFraudOutcome", "RecommendAction", "RecordOutcome",
+            "ListModels", "GetModel", "TrainModel", "PromoteModel", "StartBatchScoring", "GetBatchScoringJob",
             "ExportPerson", "ErasePerson",
         },
     ),
