@@ -140,7 +140,7 @@ class _Clock:
         self.report.stage_seconds[name] = time.perf_counter() - started
 
 
-async def run_demo(env: Mapping[str, str], customers: int, console: Console, entrants_limit: int = 150) -> DemoReport:
+async def run_demo(env: Mapping[str, str], customers: int, console: Console, entrants_limit: int = 300) -> DemoReport:
     """Runs the story against the stack described by ``env`` (LOOM_* client variables)."""
     report = DemoReport(customers=customers)
     people = make_customers(customers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -26,8 +27,38 @@ def venv_bin(name: str) -> Path:
     return Path(sys.executable).parent / name
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def _outside_ephemeral_range() -> range:
+    """Ports the kernel never hands to outgoing connections (below or above ip_local_port_range)."""
+    try:
+        low, high = (int(x) for x in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(10_000, low) if low - 10_000 >= 2_000 else range(high + 1, 65_536)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that nothing listens on right now (the OS picks it)."""
+    """A TCP port that nothing listens on right now, for a server started a moment later.
+
+    Chosen outside the kernel's ephemeral range: a port the OS picked (bind to 0) is free only until the
+    kernel gives it to some outgoing connection as its local port, and then the server fails with "address
+    in use". Ports handed out by this process are not handed out again.
+    """
+    candidates = _outside_ephemeral_range()
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.choice(candidates)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
