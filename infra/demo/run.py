@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from infra.demo.creatives import MARKET, creatives_stage
 from infra.demo.governance import apply_plan, check_consent, record_consent, sloppy_events
-from infra.demo.journeys import apply_journey, route_to_sink, run_journey
+from infra.demo.journeys import SimulatedOrders, apply_journey, route_to_sink, run_journey
 from infra.demo.predictions import MODEL, batch_score, train
 from infra.demo.report import DemoReport, DemoStageError, progress, stage
 from infra.demo.sink import WebhookSink
@@ -183,6 +183,9 @@ async def run_demo(env: Mapping[str, str], customers: int, console: Console, ent
             clock.end("ingestion", started)
 
             started = clock.begin(3, "Profiles and segments (identity service, Temporal)")
+            ledger = SimulatedOrders(Path(env["LOOM_HOME"]) / "demo" / "simulated_orders.json")
+            if earlier := ledger.apply(people):
+                console.print(f"  ground truth includes {earlier} orders simulated by earlier demo runs on this stack")
             with stage("profiles"):
                 await check_profiles(identity, people, report, console)
             if report.profiles_matching_truth != report.profiles_checked:
@@ -213,7 +216,7 @@ async def run_demo(env: Mapping[str, str], customers: int, console: Console, ent
             started = clock.begin(6, "Journey: 'Cart Abandoned' -> consent -> prediction -> creative -> delivery")
             with stage("journeys"):
                 await run_journey(ingestion, creative, client, sink, entrants, applied_at, report.journey, console,
-                                  run_key)
+                                  run_key, ledger=ledger)
             clock.end("journeys", started)
     finally:
         await sink.stop()
