@@ -54,9 +54,13 @@ async def test_a_run_for_a_stored_brand_kit_renders_with_that_kit(
         market="SE", date=date, categories_limit=1, languages=["sv"], touchpoints=["wide"], brand_id="acme"))
     assert (start.run_id, start.workflow_id) == (f"SE-{date}-acme", f"creative-factory-SE-{date}-acme")
     brands = CreativeServiceBrandKits(f"127.0.0.1:{server.port}", service_stack.tokens.service)
-    acts = FactoryActivities(library, FakeTopCategories(), index=CreativeDatabaseIndex(db_url), brands=brands)
-    async with Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=acts.all()):
-        await temporal_env.client.get_workflow_handle(start.workflow_id).result()
+    index = CreativeDatabaseIndex(db_url)
+    acts = FactoryActivities(library, FakeTopCategories(), index=index, brands=brands)
+    try:
+        async with Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=acts.all()):
+            await temporal_env.client.get_workflow_handle(start.workflow_id).result()
+    finally:
+        await index.close()
     run = (await creative.GetFactoryRun(pb.GetFactoryRunRequest(run_id=start.run_id))).run
     assert run.state == pb.FACTORY_RUN_STATE_SUCCEEDED
     banners = (await creative.ListAssets(pb.ListAssetsRequest(run_id=start.run_id,

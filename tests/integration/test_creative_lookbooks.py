@@ -51,13 +51,17 @@ async def _factory_run(creative: pb_grpc.CreativeServiceStub, env: WorkflowEnvir
     assert start.workflow_id == f"creative-factory-SE-{date}" and not start.already_started
     again = await creative.StartFactoryRun(pb.StartFactoryRunRequest(market="SE", date=date))
     assert again.already_started and again.run_id == start.run_id
-    acts = FactoryActivities(library, FakeTopCategories(), index=CreativeDatabaseIndex(db_url))
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=acts.all()):
-        for _ in range(600):
-            run = (await creative.GetFactoryRun(pb.GetFactoryRunRequest(run_id=start.run_id))).run
-            if run.state == pb.FACTORY_RUN_STATE_SUCCEEDED:
-                break
-            await asyncio.sleep(0.2)
+    index = CreativeDatabaseIndex(db_url)
+    acts = FactoryActivities(library, FakeTopCategories(), index=index)
+    try:
+        async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=acts.all()):
+            for _ in range(600):
+                run = (await creative.GetFactoryRun(pb.GetFactoryRunRequest(run_id=start.run_id))).run
+                if run.state == pb.FACTORY_RUN_STATE_SUCCEEDED:
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        await index.close()
     assert run.state == pb.FACTORY_RUN_STATE_SUCCEEDED and run.progress.assets == 3 * 2
     assert sorted(run.categories) == sorted(CATEGORIES)
     listed = await creative.ListFactoryRuns(pb.ListFactoryRunsRequest(market="SE"))

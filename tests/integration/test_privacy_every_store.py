@@ -117,13 +117,17 @@ async def factory_banners(creative: Any, env: WorkflowEnvironment, queue: str, l
     date = "2026-07-01" if db_url.startswith("sqlite") else "2026-07-02"
     start = await creative.StartFactoryRun(crpb.StartFactoryRunRequest(
         market="SE", date=date, categories_limit=1, languages=["sv"], touchpoints=["social_square"]))
-    acts = FactoryActivities(library, FakeTopCategories(), index=CreativeDatabaseIndex(db_url))
-    async with Worker(env.client, task_queue=queue, workflows=FACTORY_WORKFLOWS, activities=acts.all()):
-        for _ in range(600):
-            run = (await creative.GetFactoryRun(crpb.GetFactoryRunRequest(run_id=start.run_id))).run
-            if run.state == crpb.FACTORY_RUN_STATE_SUCCEEDED:
-                return
-            await asyncio.sleep(0.1)
+    index = CreativeDatabaseIndex(db_url)
+    acts = FactoryActivities(library, FakeTopCategories(), index=index)
+    try:
+        async with Worker(env.client, task_queue=queue, workflows=FACTORY_WORKFLOWS, activities=acts.all()):
+            for _ in range(600):
+                run = (await creative.GetFactoryRun(crpb.GetFactoryRunRequest(run_id=start.run_id))).run
+                if run.state == crpb.FACTORY_RUN_STATE_SUCCEEDED:
+                    return
+                await asyncio.sleep(0.1)
+    finally:
+        await index.close()
     raise AssertionError(f"factory run did not succeed: {run}")
 
 

@@ -139,6 +139,13 @@ class CreativeDatabaseIndex:
                 self._index = LibraryIndex(Database.from_url(self.db_url, application_name="loom-factory"))
         return int(await self._index.record_item(record))
 
+    async def close(self) -> None:
+        """Closes the database connections opened on first use."""
+        async with self._lock:
+            if self._index is not None:
+                await self._index.db.dispose()
+                self._index = None
+
 
 class FactoryActivities:
     """Owns the factory models (loaded once per worker), the library and, when configured, its SQL index."""
