@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import torch
@@ -15,20 +15,9 @@ import torch
 from ml.fraud_serving import FraudScorer, RecentGraph, Txn
 from ml.fraud_training import train_fraud
 from ml.models.fraud import distinct_customers, fraud_share, structural_inputs
+from tests.unit.test_fraud_serving import payments
 
 CALLS = 200
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def _payments(count: int, customers: int, seed: int = 7) -> list[Txn]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(count):
-        c = rng.randrange(customers)
-        device = f"d{c}" if rng.random() < 0.9 else f"d-shared-{rng.randrange(40)}"
-        out.append(Txn(f"t{i}", f"c{c}", device, f"k{c}", f"m{rng.randrange(200)}", rng.uniform(5, 900),
-                       T0 + timedelta(seconds=20 * i)))
-    return out
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -66,7 +55,8 @@ def _window(scorer: FraudScorer, txns: list[Txn], size: int) -> dict[str, Any]:
 async def run() -> dict[str, Any]:
     """Trains a small fraud model, then times scoring against 2,000 and 20,000 recent payments."""
     torch.set_num_threads(1)
-    txns = _payments(20_000 + CALLS + 1, customers=6_000)
+    txns = payments(20_000 + CALLS + 1, seed=7, customers=6_000, shared_devices=40, merchants=200,
+                    shared_share=0.1)
     rng = random.Random(1)
     labels = [1 if t.device.startswith("d-shared") and rng.random() < 0.5 else 0 for t in txns[:3000]]
     artifact, card, _ = train_fraud(txns[:3000], labels, "fraud_bench", "v1", epochs=30)

@@ -41,6 +41,23 @@ class FakeTopCategories:
         return CATEGORIES[:limit]
 
 
+async def serve_factory_run(creative: pb_grpc.CreativeServiceStub, env: WorkflowEnvironment, queue: str,
+                            library: CreativeLibrary, db_url: str, run_id: str) -> pb.FactoryRun:
+    """Serves a started run with a worker that indexes into the service's tables; returns it once succeeded."""
+    index = CreativeDatabaseIndex(db_url)
+    acts = FactoryActivities(library, FakeTopCategories(), index=index)
+    try:
+        async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=acts.all()):
+            for _ in range(600):
+                run = (await creative.GetFactoryRun(pb.GetFactoryRunRequest(run_id=run_id))).run
+                if run.state == pb.FACTORY_RUN_STATE_SUCCEEDED:
+                    return run
+                await asyncio.sleep(0.2)
+    finally:
+        await index.close()
+    raise AssertionError(f"factory run did not succeed: {run}")
+
+
 async def _factory_run(creative: pb_grpc.CreativeServiceStub, env: WorkflowEnvironment, queue: str,
                        library: CreativeLibrary, db_url: str) -> str:
     """Starts a run through the RPC, serves it with a worker that indexes into the service's tables."""
@@ -51,18 +68,8 @@ async def _factory_run(creative: pb_grpc.CreativeServiceStub, env: WorkflowEnvir
     assert start.workflow_id == f"creative-factory-SE-{date}" and not start.already_started
     again = await creative.StartFactoryRun(pb.StartFactoryRunRequest(market="SE", date=date))
     assert again.already_started and again.run_id == start.run_id
-    index = CreativeDatabaseIndex(db_url)
-    acts = FactoryActivities(library, FakeTopCategories(), index=index)
-    try:
-        async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=acts.all()):
-            for _ in range(600):
-                run = (await creative.GetFactoryRun(pb.GetFactoryRunRequest(run_id=start.run_id))).run
-                if run.state == pb.FACTORY_RUN_STATE_SUCCEEDED:
-                    break
-                await asyncio.sleep(0.2)
-    finally:
-        await index.close()
-    assert run.state == pb.FACTORY_RUN_STATE_SUCCEEDED and run.progress.assets == 3 * 2
+    run = await serve_factory_run(creative, env, queue, library, db_url, start.run_id)
+    assert run.progress.assets == 3 * 2
     assert sorted(run.categories) == sorted(CATEGORIES)
     listed = await creative.ListFactoryRuns(pb.ListFactoryRunsRequest(market="SE"))
     assert [r.run_id for r in listed.runs] == [start.run_id]

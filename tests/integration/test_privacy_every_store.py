@@ -43,11 +43,9 @@ from services.ingestion.app import build as build_ingestion
 from services.prediction.app import PredictionConfig
 from services.prediction.app import build as build_prediction
 from tests.bench.forwarding import webhook
-from tests.integration.test_creative_lookbooks import FakeTopCategories
+from tests.integration.test_creative_lookbooks import serve_factory_run
 from tests.integration.test_privacy_erasure import scan, wait_finished
 from tests.integration.test_slice import order, wait_for_profile
-from workflows.factory import WORKFLOWS as FACTORY_WORKFLOWS
-from workflows.factory.activities import CreativeDatabaseIndex, FactoryActivities
 from workflows.privacy import WORKFLOWS, make_activities
 
 pytestmark = pytest.mark.integration
@@ -117,18 +115,7 @@ async def factory_banners(creative: Any, env: WorkflowEnvironment, queue: str, l
     date = "2026-07-01" if db_url.startswith("sqlite") else "2026-07-02"
     start = await creative.StartFactoryRun(crpb.StartFactoryRunRequest(
         market="SE", date=date, categories_limit=1, languages=["sv"], touchpoints=["social_square"]))
-    index = CreativeDatabaseIndex(db_url)
-    acts = FactoryActivities(library, FakeTopCategories(), index=index)
-    try:
-        async with Worker(env.client, task_queue=queue, workflows=FACTORY_WORKFLOWS, activities=acts.all()):
-            for _ in range(600):
-                run = (await creative.GetFactoryRun(crpb.GetFactoryRunRequest(run_id=start.run_id))).run
-                if run.state == crpb.FACTORY_RUN_STATE_SUCCEEDED:
-                    return
-                await asyncio.sleep(0.1)
-    finally:
-        await index.close()
-    raise AssertionError(f"factory run did not succeed: {run}")
+    await serve_factory_run(creative, env, queue, library, db_url, start.run_id)
 
 
 async def wait_queued(stub: Any, destination_id: str, count: int) -> None:

@@ -14,13 +14,15 @@ from ml.models.fraud import Graph, distinct_customers
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def payments(count: int, seed: int = 3, customers: int = 120) -> list[Txn]:
+def payments(count: int, seed: int = 3, customers: int = 120, shared_devices: int = 6, merchants: int = 15,
+             shared_share: float = 0.15) -> list[Txn]:
+    """Payments in time order: own card and mostly own device per customer, some on a few shared devices."""
     rng = random.Random(seed)
     out = []
     for i in range(count):
         c = rng.randrange(customers)
-        device = f"d{c}" if rng.random() < 0.85 else f"d-shared-{rng.randrange(6)}"
-        out.append(Txn(f"t{i}", f"c{c}", device, f"k{c}", f"m{rng.randrange(15)}", rng.uniform(5, 900),
+        device = f"d{c}" if rng.random() >= shared_share else f"d-shared-{rng.randrange(shared_devices)}"
+        out.append(Txn(f"t{i}", f"c{c}", device, f"k{c}", f"m{rng.randrange(merchants)}", rng.uniform(5, 900),
                        T0 + timedelta(minutes=7 * i)))
     return out
 
