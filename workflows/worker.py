@@ -121,6 +121,7 @@ async def _journeys(shared: Shared) -> list[Any]:
 async def _training(shared: Shared) -> list[Any]:
     from loom.identity.v1 import identity_pb2_grpc
     from loom.ingestion.v1 import ingestion_pb2_grpc
+    from loom.prediction.v1 import prediction_pb2_grpc
     from services.common.client import channel
     from services.common.consent import ConsentChecker
     from workflows import training
@@ -135,6 +136,7 @@ async def _training(shared: Shared) -> list[Any]:
         ingestion=ingestion_pb2_grpc.IngestionServiceStub(channel(config.ingestion_addr, config.service_token)),
         identity=identity_pb2_grpc.IdentityServiceStub(channel(config.identity_addr, config.service_token)),
         profiling_allowed=user_profiling(checker),
+        prediction=prediction_pb2_grpc.PredictionServiceStub(channel(config.prediction_addr, config.service_token)),
     ))
 
 

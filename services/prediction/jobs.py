@@ -66,8 +66,8 @@ class TrainingJobs:
         if not valid_name(request.name):
             v.add("name", "must be a lower-case identifier of 2 to 63 characters, e.g. propensity_card")
         kind = KIND_FROM_PROTO.get(request.kind, "")
-        if kind not in KINDS:
-            v.add("kind", f"one of {', '.join(KINDS)} is required")
+        if kind not in (*KINDS, "fraud"):
+            v.add("kind", f"one of {', '.join((*KINDS, 'fraud'))} is required")
         target = dict(request.target) if request.HasField("target") else {}
         hyper = dict(request.hyperparameters) if request.HasField("hyperparameters") else {}
         for field in ("hidden", "epochs"):

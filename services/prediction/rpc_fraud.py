@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import Counter, Histogram
 from sqlalchemy import delete, select, update
 
+from loom.common.v1 import common_pb2
 from loom.prediction.v1 import prediction_pb2 as pb
 from ml.fraud_serving import FraudScore, FraudScorer, RecentGraph, Txn
 from ml.registry import ModelRegistry, RegistryError
@@ -26,6 +28,7 @@ from services.prediction.tables import fraud_transactions
 
 DECISIONS = {"allow": pb.FRAUD_DECISION_ALLOW, "review": pb.FRAUD_DECISION_REVIEW, "block": pb.FRAUD_DECISION_BLOCK}
 FRAUD, LEGITIMATE = "fraud", "legitimate"
+EXPORT_CHUNK = 1000
 OUTCOMES = {pb.FRAUD_OUTCOME_CONFIRMED_FRAUD: FRAUD, pb.FRAUD_OUTCOME_LEGITIMATE: LEGITIMATE}
 OUTCOME_CODES = {v: k for k, v in OUTCOMES.items()}
 REPORTED = Counter("loom_prediction_fraud_outcomes_total", "Outcomes reported for scored transactions.", ["outcome"])
@@ -145,6 +148,29 @@ class FraudApi:
         REPORTED.labels(outcome).inc()
         return pb.ReportFraudOutcomeResponse(transaction_id=request.transaction_id, outcome=request.outcome,
                                              previous_outcome=OUTCOME_CODES.get(row.outcome or "", 0))
+
+    async def export(self, request: pb.ExportFraudTransactionsRequest
+                     ) -> AsyncIterator[pb.ExportFraudTransactionsResponse]:
+        """The retained payments in ``request.window`` with their outcomes, oldest first, 1,000 per chunk."""
+        query = select(fraud_transactions).order_by(fraud_transactions.c.occurred_at,
+                                                    fraud_transactions.c.transaction_id)
+        window = request.window
+        if window.HasField("start"):
+            query = query.where(fraud_transactions.c.occurred_at >= window.start.ToDatetime(tzinfo=UTC))
+        if window.HasField("end"):
+            query = query.where(fraud_transactions.c.occurred_at < window.end.ToDatetime(tzinfo=UTC))
+        async with self._db.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        for i in range(0, len(rows), EXPORT_CHUNK):
+            chunk = []
+            for r in rows[i:i + EXPORT_CHUNK]:
+                t = pb.Transaction(transaction_id=r.transaction_id, customer_id=r.customer_id, device_id=r.device_id,
+                                   card_fingerprint=r.card_fingerprint, merchant_id=r.merchant_id,
+                                   amount=common_pb2.Money(currency_code="EUR",
+                                                           amount_micros=round(r.amount_eur * 1e6)))
+                t.occurred_at.FromDatetime(r.occurred_at)
+                chunk.append(pb.LabelledTransaction(transaction=t, outcome=OUTCOME_CODES.get(r.outcome or "", 0)))
+            yield pb.ExportFraudTransactionsResponse(transactions=chunk)
 
     async def erase_customers(self, customer_ids: list[str]) -> int:
         """Deletes a person's payments from the table; the in-memory graph drops them at the next restart."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -32,6 +33,8 @@ POLICY = MethodPolicy(FULL_NAME, roles={
     "StartBatchScoring": frozenset({ADMIN, OPERATOR, SERVICE}),
     # Chargeback feeds and review tools.
     "ReportFraudOutcome": frozenset({ADMIN, OPERATOR, SERVICE}),
+    # Fraud training sets: the training worker and operators.
+    "ExportFraudTransactions": frozenset({ADMIN, OPERATOR, SERVICE}),
     # Data-subject requests come from the privacy workflow only.
     "ExportPerson": frozenset({ADMIN, SERVICE}), "ErasePerson": frozenset({ADMIN, SERVICE}),
 })
@@ -164,6 +167,12 @@ class PredictionServicer(pb_grpc.PredictionServiceServicer):
     async def ReportFraudOutcome(self, request: pb.ReportFraudOutcomeRequest,
                                  context: grpc.aio.ServicerContext) -> pb.ReportFraudOutcomeResponse:
         return await self._fraud.report(request)
+
+    async def ExportFraudTransactions(self, request: pb.ExportFraudTransactionsRequest,
+                                      context: grpc.aio.ServicerContext
+                                      ) -> AsyncIterator[pb.ExportFraudTransactionsResponse]:
+        async for chunk in self._fraud.export(request):
+            yield chunk
 
     async def RecordOutcome(self, request: pb.RecordOutcomeRequest,
                             context: grpc.aio.ServicerContext) -> pb.RecordOutcomeResponse:

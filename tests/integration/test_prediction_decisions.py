@@ -217,3 +217,53 @@ async def test_without_consent_the_default_action_is_returned_and_nothing_is_log
     response = await stub.RecommendAction(pb.RecommendActionRequest(
         profile_id=profile_id, candidates=[pb.CandidateAction(action_id="a"), pb.CandidateAction(action_id="b")]))
     assert response.status == pb.SCORE_STATUS_NO_CONSENT and response.action_id == "a" and not response.decision_id
+
+
+async def test_train_model_fraud_learns_from_reported_outcomes(service_stack, registry, temporal_env,
+                                                               task_queue: str, tmp_path: Path):
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from temporalio.worker import Worker
+
+    from loom.ingestion.v1 import ingestion_pb2_grpc
+    from workflows.training import WORKFLOWS, make_activities
+    from workflows.training.activities import TrainingConfig
+
+    reg, txns, labels = registry
+    await service_stack.start(
+        "prediction", PredictionConfig, build_prediction, registry_dir=str(reg.root), consent_mode="allow-all",
+        temporal_address=temporal_env.client.service_client.config.target_host, training_task_queue=task_queue)
+    stub = prediction_pb2_grpc.PredictionServiceStub(service_stack.channel("prediction"))
+    admin = prediction_pb2_grpc.PredictionServiceStub(service_stack.channel("prediction", service_stack.tokens.admin))
+    # The payments of the last days: scored as they happen, then chargebacks arrive for the fraudulent ones.
+    recent = txns[-400:]
+    shift = datetime.now(UTC) - timedelta(minutes=5) - recent[-1].occurred_at
+    for t, label in zip(recent, labels[-400:], strict=True):
+        await stub.ScoreTransaction(pb.ScoreTransactionRequest(
+            transaction=as_proto(replace(t, occurred_at=t.occurred_at + shift))))
+        if label:
+            await stub.ReportFraudOutcome(pb.ReportFraudOutcomeRequest(
+                transaction_id=t.transaction_id, outcome=pb.FRAUD_OUTCOME_CONFIRMED_FRAUD, source="chargeback"))
+    exported = [x async for chunk in stub.ExportFraudTransactions(pb.ExportFraudTransactionsRequest())
+                for x in chunk.transactions]
+    assert len(exported) == 400
+    assert sum(x.outcome == pb.FRAUD_OUTCOME_CONFIRMED_FRAUD for x in exported) == sum(labels[-400:])
+    times = [x.transaction.occurred_at.ToDatetime() for x in exported]
+    assert times == sorted(times)
+
+    # Fraud training reads payments from the prediction service only; the archive stub is never called.
+    config = TrainingConfig(registry_dir=reg.root,
+                            ingestion=ingestion_pb2_grpc.IngestionServiceStub(service_stack.channel("prediction")),
+                            prediction=stub)
+    request = pb.TrainModelRequest(name="fraud", kind=pb.MODEL_KIND_FRAUD, idempotency_key=f"fraud-{task_queue}")
+    request.hyperparameters.update({"epochs": 40})
+    async with Worker(temporal_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=make_activities(config)):
+        started = await admin.TrainModel(request)
+        result = await temporal_env.client.get_workflow_handle(started.workflow_id).result()
+    card = (await admin.GetModel(pb.GetModelRequest(model=pb.ModelRef(name="fraud", version=started.version)))).model
+    assert card.kind == pb.MODEL_KIND_FRAUD and card.workflow_id == started.workflow_id
+    assert card.training_rows > 0 and result["training_rows"] == card.training_rows
+    assert card.status in (pb.MODEL_STATUS_CANDIDATE, pb.MODEL_STATUS_REJECTED)
+    assert {m.name for m in card.metrics} >= {"auc"}

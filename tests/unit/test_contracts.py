@@ -47,7 +47,8 @@ EXPECTED_RPCS: dict[str, tuple[str, set[str]]] = {
     "prediction": (
         "PredictionService",
         {
-            "Score", "BatchScore", "ScoreTransaction", "ReportFraudOutcome", "RecommendAction", "RecordOutcome",
+            "Score", "BatchScore", "ScoreTransaction", "ReportFraudOutcome", "ExportFraudTransactions",
+            "RecommendAction", "RecordOutcome",
             "ListModels", "GetModel", "TrainModel", "PromoteModel", "StartBatchScoring", "GetBatchScoringJob",
             "ExportPerson", "ErasePerson",
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from loom.identity.v1 import identity_pb2_grpc
 from loom.ingestion.v1 import ingestion_pb2_grpc
+from loom.prediction.v1 import prediction_pb2_grpc
 from ml.archive import read_histories
 from ml.features import ProfilingAllowed
 from ml.registry import ModelRegistry, RegistryError
@@ -23,6 +24,7 @@ from workflows.training.scoring import score_histories, write_traits
 from workflows.training.types import BatchScoringInput, BatchScoringResult, TrainModelInput, TrainModelResult
 
 UserConsent = Callable[[str], Awaitable[bool]]
+FRAUD_KIND = "fraud"
 CONSENT_CONCURRENCY = 32
 
 
@@ -64,6 +66,8 @@ class TrainingConfig:
     profiling_allowed: UserConsent = deny_user
     # Score batches as Ray tasks when Ray is initialised in this worker (``ray.init(address=...)``).
     use_ray: bool = False
+    # Where fraud models get their training set (ExportFraudTransactions); None: fraud training is refused.
+    prediction: prediction_pb2_grpc.PredictionServiceStub | None = None
 
 
 class TrainingActivities:
@@ -79,6 +83,8 @@ class TrainingActivities:
     @activity.defn(name="training.train_and_register")
     async def train_and_register(self, params: TrainModelInput) -> TrainModelResult:
         """Reads the archive window, trains and evaluates in a thread (CPU-bound), registers the version."""
+        if params.kind == FRAUD_KIND:
+            return await self._train_fraud(params)
         if params.kind not in KINDS:
             raise ApplicationError(f"kind must be one of {KINDS}", type="InvalidTrainingRequest", non_retryable=True)
         cutoff = datetime.fromisoformat(params.cutoff)
@@ -101,6 +107,53 @@ class TrainingActivities:
             card = self._registry.card(params.name, params.version)  # a retry after the version was written
         return TrainModelResult(params.name, params.version, card["status"], result.beats_baseline, False,
                                 card["training_rows"], card["excluded_by_consent"], card["metrics"])
+
+    async def _train_fraud(self, params: TrainModelInput) -> TrainModelResult:
+        """A fraud GNN from the scored payments the prediction service retains, labelled by reported outcomes.
+
+        A payment with no report counts as legitimate. Fraud prevention is not gated by profiling consent
+        (it is the payment's own check), so no consent filter applies here.
+        """
+        if self._config.prediction is None:
+            raise ApplicationError("fraud training needs the prediction service address", non_retryable=True)
+        from google.protobuf.timestamp_pb2 import Timestamp
+
+        from loom.common.v1 import common_pb2
+        from loom.prediction.v1 import prediction_pb2
+        from ml.fraud_serving import Txn
+        from ml.fraud_training import train_fraud
+
+        cutoff = datetime.fromisoformat(params.cutoff)
+        start, end = Timestamp(), Timestamp()
+        start.FromDatetime(cutoff - timedelta(days=params.lookback_days))
+        end.FromDatetime(cutoff)
+        txns: list[Txn] = []
+        labels: list[int] = []
+        request = prediction_pb2.ExportFraudTransactionsRequest(window=common_pb2.TimeRange(start=start, end=end))
+        async for chunk in self._config.prediction.ExportFraudTransactions(request):
+            for item in chunk.transactions:
+                t = item.transaction
+                txns.append(Txn(t.transaction_id, t.customer_id, t.device_id, t.card_fingerprint, t.merchant_id,
+                                t.amount.amount_micros / 1e6, t.occurred_at.ToDatetime(tzinfo=UTC)))
+                labels.append(int(item.outcome == prediction_pb2.FRAUD_OUTCOME_CONFIRMED_FRAUD))
+            activity.heartbeat(len(txns))
+        try:
+            artifact, card, ok = await asyncio.to_thread(train_fraud, txns, labels, params.name, params.version,
+                                                         epochs=params.epochs, hidden=params.hidden)
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="InvalidTrainingRequest", non_retryable=True) from exc
+        card["workflow_id"] = activity.info().workflow_id or ""
+        card.setdefault("training_rows", len(txns))
+        card.setdefault("excluded_by_consent", 0)
+        try:
+            card = self._registry.register(card, artifact)
+        except RegistryError as exc:
+            if exc.kind != "precondition":
+                raise
+            card = self._registry.card(params.name, params.version)
+        return TrainModelResult(params.name, params.version, card["status"], ok, False,
+                                card.get("training_rows", len(txns)), card.get("excluded_by_consent", 0),
+                                card["metrics"])
 
     @activity.defn(name="training.promote")
     async def promote(self, result: TrainModelResult) -> str:

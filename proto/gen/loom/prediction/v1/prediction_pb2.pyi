@@ -274,6 +274,26 @@ class ReportFraudOutcomeResponse(_message.Message):
     previous_outcome: FraudOutcome
     def __init__(self, transaction_id: _Optional[str] = ..., outcome: _Optional[_Union[FraudOutcome, str]] = ..., previous_outcome: _Optional[_Union[FraudOutcome, str]] = ...) -> None: ...
 
+class ExportFraudTransactionsRequest(_message.Message):
+    __slots__ = ("window",)
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    window: _common_pb2.TimeRange
+    def __init__(self, window: _Optional[_Union[_common_pb2.TimeRange, _Mapping]] = ...) -> None: ...
+
+class LabelledTransaction(_message.Message):
+    __slots__ = ("transaction", "outcome")
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    transaction: Transaction
+    outcome: FraudOutcome
+    def __init__(self, transaction: _Optional[_Union[Transaction, _Mapping]] = ..., outcome: _Optional[_Union[FraudOutcome, str]] = ...) -> None: ...
+
+class ExportFraudTransactionsResponse(_message.Message):
+    __slots__ = ("transactions",)
+    TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    transactions: _containers.RepeatedCompositeFieldContainer[LabelledTransaction]
+    def __init__(self, transactions: _Optional[_Iterable[_Union[LabelledTransaction, _Mapping]]] = ...) -> None: ...
+
 class CandidateAction(_message.Message):
     __slots__ = ("action_id", "features")
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]

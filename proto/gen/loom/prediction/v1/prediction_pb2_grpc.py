@@ -57,6 +57,11 @@ class PredictionServiceStub:
                 request_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeRequest.SerializeToString,
                 response_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeResponse.FromString,
                 _registered_method=True)
+        self.ExportFraudTransactions = channel.unary_stream(
+                '/loom.prediction.v1.PredictionService/ExportFraudTransactions',
+                request_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ExportFraudTransactionsRequest.SerializeToString,
+                response_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ExportFraudTransactionsResponse.FromString,
+                _registered_method=True)
         self.RecommendAction = channel.unary_unary(
                 '/loom.prediction.v1.PredictionService/RecommendAction',
                 request_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.RecommendActionRequest.SerializeToString,
@@ -140,6 +145,14 @@ class PredictionServiceServicer:
         """Records what a scored transaction turned out to be (a chargeback, a manual review). Confirmed fraud
         counts in the known-fraud input of the transaction's customer, device, card and merchant for every
         payment scored afterwards, on every replica within a second.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportFraudTransactions(self, request, context):
+        """Streams the scored payments still in the recent window, in time order, with their reported outcomes:
+        the training set of a fraud model (TrainModel with kind FRAUD reads it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -237,6 +250,11 @@ def add_PredictionServiceServicer_to_server(servicer, server):
                     servicer.ReportFraudOutcome,
                     request_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeRequest.FromString,
                     response_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeResponse.SerializeToString,
+            ),
+            'ExportFraudTransactions': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportFraudTransactions,
+                    request_deserializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ExportFraudTransactionsRequest.FromString,
+                    response_serializer=loom_dot_prediction_dot_v1_dot_prediction__pb2.ExportFraudTransactionsResponse.SerializeToString,
             ),
             'RecommendAction': grpc.unary_unary_rpc_method_handler(
                     servicer.RecommendAction,
@@ -400,6 +418,33 @@ class PredictionService:
             '/loom.prediction.v1.PredictionService/ReportFraudOutcome',
             loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeRequest.SerializeToString,
             loom_dot_prediction_dot_v1_dot_prediction__pb2.ReportFraudOutcomeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportFraudTransactions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/loom.prediction.v1.PredictionService/ExportFraudTransactions',
+            loom_dot_prediction_dot_v1_dot_prediction__pb2.ExportFraudTransactionsRequest.SerializeToString,
+            loom_dot_prediction_dot_v1_dot_prediction__pb2.ExportFraudTransactionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
