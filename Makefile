@@ -44,7 +44,7 @@ demo: $(STAMP)  ## Run the local stack on synthetic customers and print a summar
 	$(PY) -m infra.demo
 
 bench: $(STAMP)  ## Benchmarks as JSON next to raw ceilings from the same run (BENCH=ingestion,identity to pick)
-	$(PY) -m tests.bench $(BENCH)
+	@$(PY) -m tests.bench $(BENCH)
 
 up: $(STAMP)  ## Start the local stack in the background (logs under .loom/logs)
 	$(PY) -m infra.local up
