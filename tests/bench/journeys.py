@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.journeys.types import CohortInput, CohortResult, JourneyEvent, JourneyInput, SnapshotRequest
 
 JOURNEYS = int(os.environ.get("LOOM_BENCH_JOURNEYS", "400"))
-BROADCAST = int(os.environ.get("LOOM_BENCH_BROADCAST", "250000"))
+BROADCAST = int(os.environ.get("LOOM_BENCH_BROADCAST", "1000000"))
 THREE_STEPS = {"id": "bench", "entry": {"event": "Signed Up"},
                "steps": [{"id": "tag", "type": "update_trait", "traits": {"benched": True}},
                          {"id": "hello", "type": "send", "channel": "email", "touchpoint": "email_hero"},
