@@ -128,7 +128,8 @@ async def _training(shared: Shared) -> list[Any]:
     from workflows.training.activities import TrainingConfig, user_profiling
 
     config = shared.config
-    checker = await ConsentChecker.connect(config.consent_addr, config.service_token, await shared.bus())
+    checker = await ConsentChecker.connect(config.consent_addr, config.service_token, await shared.bus(),
+                                           deadline_s=config.consent_deadline_s)
     await checker.start()
     shared.stack.push_async_callback(checker.close)
     return training.make_activities(TrainingConfig(

@@ -123,6 +123,8 @@ class RuntimeConfig:
     service_token: str = setting("", help="token this process sends when it calls other services")
     max_message_bytes: int = setting(4 * 1024 * 1024, help="largest gRPC message accepted", check=positive)
     default_deadline_s: float = setting(30.0, help="deadline for calls that carry none", check=positive)
+    consent_deadline_s: float = setting(1.0, check=positive, help="how long a consent check may take before it "
+                                        "counts as a refusal (fail closed); cached answers do not wait")
     drain_grace_s: float = setting(10.0, help="seconds in-flight calls get after SIGTERM", check=positive)
     drain_delay_s: float = setting(2.0, help="seconds NOT_SERVING is shown before new calls are refused")
     otel_exporter: str = setting("none", help="trace exporter: none, console or memory")

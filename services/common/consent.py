@@ -174,7 +174,7 @@ class ConsentChecker:
 
     stub: pb_grpc.ConsentServiceStub
     bus: EventBus | None = None
-    deadline_s: float = 0.25
+    deadline_s: float = 1.0
     ttl_s: float = 60.0
     max_entries: int = 200_000
     _cache: dict[_CacheKey, _Entry] = field(default_factory=dict, init=False)
@@ -323,7 +323,7 @@ class ConsentChecker:
                   for i in identifiers]
         try:
             response = await self.stub.IsSuppressed(pb.IsSuppressedRequest(identifiers=idents),
-                                                    timeout=self.deadline_s * 4)
+                                                    timeout=self.deadline_s * 2)
         except grpc.aio.AioRpcError as exc:
             raise Unavailable(f"suppression list unreachable: {exc.code().name}") from exc
         return response.suppressed
@@ -355,7 +355,7 @@ class ConsentChecker:
         generation = self._generation
         try:
             response = await self.stub.IsSuppressed(
-                pb.IsSuppressedRequest(identifiers=[idents[k] for k in unknown]), timeout=self.deadline_s * 4)
+                pb.IsSuppressedRequest(identifiers=[idents[k] for k in unknown]), timeout=self.deadline_s * 2)
         except grpc.aio.AioRpcError as exc:
             raise Unavailable(f"suppression list unreachable: {exc.code().name}") from exc
         SUPPRESSION_LOOKUPS.labels("rpc").inc(len(people))

@@ -55,7 +55,8 @@ async def build(config: ForwardingConfig, checker: PurposeChecker | None = None)
     await bus.ensure_streams()
     consent_client: ConsentChecker | None = None
     if checker is None and config.consent_addr:
-        consent_client = await ConsentChecker.connect(config.consent_addr, config.service_token, bus)
+        consent_client = await ConsentChecker.connect(config.consent_addr, config.service_token, bus,
+                                                      deadline_s=config.consent_deadline_s)
         checker = ConsentServiceChecker(consent_client)
     consent = ConsentFilter(checker)
     store = DestinationStore(db)

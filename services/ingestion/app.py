@@ -70,7 +70,8 @@ async def build(config: IngestionConfig, consent: ConsentHook | None = None) -> 
                     sorted(config.pii_hash_types))
     checker = None
     if consent is None and config.consent_addr:
-        checker = await ConsentChecker.connect(config.consent_addr, config.service_token, bus)
+        checker = await ConsentChecker.connect(config.consent_addr, config.service_token, bus,
+                                               deadline_s=config.consent_deadline_s)
         consent = ConsentGate(checker)
     plans = PlanStore(db)
     hasher = IdentifierHasher(config.pii_hmac_key.encode(), config.pii_hash_types)

@@ -71,7 +71,8 @@ async def build(config: PredictionConfig) -> ServiceApp:
     consent: ProfilingAllowedAsync = allow_profiling if config.consent_mode == "allow-all" else deny_profiling
     if config.consent_mode == "checker":
         # Without the bus every check is a CheckPurposes call; answers are still fail-closed.
-        checker = await ConsentChecker.connect(config.consent_addr, config.service_token, None)
+        checker = await ConsentChecker.connect(config.consent_addr, config.service_token, None,
+                                               deadline_s=config.consent_deadline_s)
         consent = checker_profiling(checker)
     jobs = TrainingJobs(config.temporal_address, config.temporal_namespace, config.training_task_queue)
     await migrate(config.db_url, "prediction")
