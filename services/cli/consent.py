@@ -5,12 +5,10 @@ People are named by ``--id type:value`` (repeatable), e.g. ``--id email:ada@exam
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-import grpc
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -18,9 +16,7 @@ from rich.table import Table
 from loom.common.v1 import common_pb2
 from loom.consent.v1 import consent_pb2 as pb
 from loom.consent.v1 import consent_pb2_grpc as pb_grpc
-from services.cli.context import client_env
-from services.common.client import channel
-from services.common.errors import field_violations
+from services.cli.context import call_service
 
 app = typer.Typer(help="Consent: check and record choices, read history, policies and the audit log.")
 T = TypeVar("T")
@@ -32,21 +28,7 @@ IdOption = typer.Option(..., "--id", help="identifier as type:value; repeat for 
 def call_consent(addr: str | None, token: str | None,
                  action: Callable[[pb_grpc.ConsentServiceStub], Awaitable[T]]) -> T:
     """Runs ``action`` against the consent service; a failed call prints its reasons and exits 1."""
-    env = client_env()
-    address = addr or env.get("LOOM_CONSENT_ADDR", "127.0.0.1:50053")
-    secret = token if token is not None else env.get("LOOM_SERVICE_TOKEN", "")
-
-    async def run() -> T:
-        async with channel(address, secret) as ch:
-            return await action(pb_grpc.ConsentServiceStub(ch))
-
-    try:
-        return asyncio.run(run())
-    except grpc.aio.AioRpcError as exc:
-        typer.secho(f"{exc.code().name}: {exc.details()}", err=True, fg=typer.colors.RED)
-        for violation in field_violations(exc):
-            typer.secho(f"  {violation.field}: {violation.description}", err=True)
-        raise typer.Exit(code=1) from None
+    return call_service(pb_grpc.ConsentServiceStub, "consent", "127.0.0.1:50053", action, addr, token)
 
 
 def parse_ids(raw: list[str]) -> list[common_pb2.Identifier]:

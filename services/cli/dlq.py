@@ -7,20 +7,17 @@ of this command safe) is recorded by the service, and a repeated id re-queues no
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import grpc
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from loom.forwarding.v1 import forwarding_pb2 as pb
 from loom.forwarding.v1 import forwarding_pb2_grpc
-from services.cli.context import client_env
-from services.common.client import channel
+from services.cli.context import call_service
 
 app = typer.Typer(help="Dead letters of forwarding: list, replay, discard.", no_args_is_help=True)
 T = TypeVar("T")
@@ -28,18 +25,8 @@ T = TypeVar("T")
 
 def call(method: Callable[[forwarding_pb2_grpc.ForwardingServiceStub], Awaitable[T]]) -> T:
     """Runs one RPC against the forwarding service; a gRPC error becomes a red message and exit code 1."""
-    env = client_env()
-    address = env.get("LOOM_FORWARDING_ADDR", "127.0.0.1:50056")
-
-    async def run() -> T:
-        async with channel(address, env.get("LOOM_SERVICE_TOKEN", "")) as ch:
-            return await method(forwarding_pb2_grpc.ForwardingServiceStub(ch))
-
-    try:
-        return asyncio.run(run())
-    except grpc.aio.AioRpcError as exc:
-        typer.secho(f"forwarding at {address}: {exc.code().name}: {exc.details()}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(code=1) from exc
+    return call_service(forwarding_pb2_grpc.ForwardingServiceStub, "forwarding", "127.0.0.1:50056", method,
+                        name_in_errors=True)
 
 
 def _filter(ids: list[str], destination: str, error: str, permanent: bool | None) -> pb.DeadLetterFilter:

@@ -16,13 +16,11 @@ blocked_values, blocked_patterns}]`` and ``trait_policies: {trait: last_write | 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import grpc
 import typer
 import yaml
 from google.protobuf import json_format
@@ -30,9 +28,7 @@ from google.protobuf import json_format
 from loom.common.v1 import common_pb2
 from loom.identity.v1 import identity_pb2 as pb
 from loom.identity.v1 import identity_pb2_grpc as pb_grpc
-from services.cli.context import client_env
-from services.common.client import channel
-from services.common.errors import field_violations
+from services.cli.context import call_service
 
 profiles = typer.Typer(help="Read profiles, their merge lineage and the identity rules; undo merges.")
 audiences = typer.Typer(help="Define audiences from YAML rule trees; size and export them.")
@@ -50,21 +46,7 @@ class IdentityFileError(ValueError):
 def call_identity(addr: str | None, token: str | None,
                   action: Callable[[pb_grpc.IdentityServiceStub], Awaitable[T]]) -> T:
     """Runs ``action`` against the identity service; a failed call prints its reasons and exits 1."""
-    env = client_env()
-    address = addr or env.get("LOOM_IDENTITY_ADDR", "127.0.0.1:50052")
-    secret = token if token is not None else env.get("LOOM_SERVICE_TOKEN", "")
-
-    async def run() -> T:
-        async with channel(address, secret) as ch:
-            return await action(pb_grpc.IdentityServiceStub(ch))
-
-    try:
-        return asyncio.run(run())
-    except grpc.aio.AioRpcError as exc:
-        typer.secho(f"{exc.code().name}: {exc.details()}", err=True, fg=typer.colors.RED)
-        for violation in field_violations(exc):
-            typer.secho(f"  {violation.field}: {violation.description}", err=True)
-        raise typer.Exit(code=1) from None
+    return call_service(pb_grpc.IdentityServiceStub, "identity", "127.0.0.1:50052", action, addr, token)
 
 
 def lookup_of(key: str) -> pb.ProfileLookup:

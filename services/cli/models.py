@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-import grpc
 import typer
 from google.protobuf import json_format, struct_pb2
 from rich.console import Console
@@ -16,9 +14,7 @@ from rich.table import Table
 
 from loom.prediction.v1 import prediction_pb2 as pb
 from loom.prediction.v1 import prediction_pb2_grpc as pb_grpc
-from services.cli.context import client_env
-from services.common.client import channel
-from services.common.errors import field_violations
+from services.cli.context import call_service
 
 app = typer.Typer(help="Train, list, inspect and promote prediction models.", no_args_is_help=True)
 T = TypeVar("T")
@@ -30,21 +26,7 @@ STATUSES = {pb.ModelStatus.Name(v).removeprefix("MODEL_STATUS_").lower(): v for 
 
 def call(addr: str | None, token: str | None, action: Callable[[pb_grpc.PredictionServiceStub], Awaitable[T]]) -> T:
     """Runs ``action`` against the prediction service; a failed call prints its reasons and exits 1."""
-    env = client_env()
-    address = addr or env.get("LOOM_PREDICTION_ADDR", "127.0.0.1:50054")
-    secret = token if token is not None else env.get("LOOM_SERVICE_TOKEN", "")
-
-    async def run() -> T:
-        async with channel(address, secret) as ch:
-            return await action(pb_grpc.PredictionServiceStub(ch))
-
-    try:
-        return asyncio.run(run())
-    except grpc.aio.AioRpcError as exc:
-        typer.secho(f"{exc.code().name}: {exc.details()}", err=True, fg=typer.colors.RED)
-        for violation in field_violations(exc):
-            typer.secho(f"  {violation.field}: {violation.description}", err=True)
-        raise typer.Exit(code=1) from None
+    return call_service(pb_grpc.PredictionServiceStub, "prediction", "127.0.0.1:50054", action, addr, token)
 
 
 def _choice(value: str, options: dict[str, int], what: str) -> int:

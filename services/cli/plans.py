@@ -17,21 +17,17 @@ A plan file holds one or more YAML documents like::
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import grpc
 import typer
 import yaml
 
 from loom.ingestion.v1 import ingestion_pb2 as pb
 from loom.ingestion.v1 import ingestion_pb2_grpc as pb_grpc
-from services.cli.context import client_env
-from services.common.client import channel
-from services.common.errors import field_violations
+from services.cli.context import call_service
 
 app = typer.Typer(help="Manage data plans: which events each source may send and what breaks them.")
 T = TypeVar("T")
@@ -47,21 +43,7 @@ class PlanFileError(ValueError):
 def call_ingestion(addr: str | None, token: str | None,
                    action: Callable[[pb_grpc.IngestionServiceStub], Awaitable[T]]) -> T:
     """Runs ``action`` against the ingestion service; a failed call prints its reasons and exits 1."""
-    env = client_env()
-    address = addr or env.get("LOOM_INGESTION_ADDR", "127.0.0.1:50051")
-    secret = token if token is not None else env.get("LOOM_SERVICE_TOKEN", "")
-
-    async def run() -> T:
-        async with channel(address, secret) as ch:
-            return await action(pb_grpc.IngestionServiceStub(ch))
-
-    try:
-        return asyncio.run(run())
-    except grpc.aio.AioRpcError as exc:
-        typer.secho(f"{exc.code().name}: {exc.details()}", err=True, fg=typer.colors.RED)
-        for violation in field_violations(exc):
-            typer.secho(f"  {violation.field}: {violation.description}", err=True)
-        raise typer.Exit(code=1) from None
+    return call_service(pb_grpc.IngestionServiceStub, "ingestion", "127.0.0.1:50051", action, addr, token)
 
 
 def _mode(doc: dict[str, Any], key: str, where: str) -> int:
