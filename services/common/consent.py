@@ -57,8 +57,8 @@ _NON_DIGITS = re.compile(r"[^\d]")
 def normalise_identifier(kind: str, value: str) -> str:
     """Canonical form of an identifier value: emails lower-cased, phones as +digits, others trimmed.
 
-    The same rules as the identity graph, so a consent record given with ``Ada@Example.com`` covers an event
-    carrying ``ada@example.com``.
+    The identity graph normalises with this too, so a consent record given with ``Ada@Example.com`` covers an
+    event carrying ``ada@example.com``.
     """
     value = value.strip()
     if kind == "email":

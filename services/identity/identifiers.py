@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from loom.ingestion.v1 import ingestion_pb2 as pb
+from services.common.consent import normalise_identifier as normalise
 from services.identity.rules import IdentityRules, default_rules
 
 _DEFAULT_RULES = default_rules()
-
-_NON_DIGITS = re.compile(r"[^\d]")
-
-
-def normalise(kind: str, value: str) -> str:
-    """Canonical form of an identifier value: emails lower-cased, phones as E.164-style digits."""
-    value = value.strip()
-    if kind == "email":
-        return value.lower()
-    if kind == "phone":
-        digits = _NON_DIGITS.sub("", value)
-        if value.startswith("00"):
-            digits = digits[2:]
-        return "+" + digits if digits else ""
-    return value
 
 
 def identifiers_of(event: pb.Event, rules: IdentityRules | None = None) -> list[tuple[str, str]]:
