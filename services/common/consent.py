@@ -319,14 +319,7 @@ class ConsentChecker:
         Ingestion must not silently drop or accept events it cannot judge: it answers UNAVAILABLE and the
         client retries.
         """
-        idents = [i if isinstance(i, common_pb2.Identifier) else common_pb2.Identifier(type=i[0], value=i[1])
-                  for i in identifiers]
-        try:
-            response = await self.stub.IsSuppressed(pb.IsSuppressedRequest(identifiers=idents),
-                                                    timeout=self.deadline_s * 2)
-        except grpc.aio.AioRpcError as exc:
-            raise Unavailable(f"suppression list unreachable: {exc.code().name}") from exc
-        return response.suppressed
+        return (await self.suppressed_people([list(identifiers)]))[0]
 
     async def suppressed_people(self, people: Sequence[Iterable[common_pb2.Identifier | tuple[str, str]]]
                                 ) -> list[bool]:
@@ -338,20 +331,23 @@ class ConsentChecker:
         erasure announces its identifiers before its workflow starts). Raises Unavailable when the list
         cannot be read: the caller must not judge without it.
         """
-        keyed = [identifier_keys(p) for p in people]
-        usable = self._cache_usable()
-        now = time.monotonic()
-        unknown = sorted({k for keys in keyed for k in keys
-                          if not (usable and self._clear.get(k, 0.0) > now)})
-        if not unknown:
-            SUPPRESSION_LOOKUPS.labels("cache").inc(len(people))
-            return [False] * len(people)
-        idents: dict[str, common_pb2.Identifier] = {}
+        idents: dict[str, common_pb2.Identifier] = {}  # key -> identifier, every person's
+        keyed: list[set[str]] = []
         for person in people:
+            keys = set()
             for ident in person:
                 kind, value = (ident.type, ident.value) if isinstance(ident, common_pb2.Identifier) else ident
                 if kind and normalise_identifier(kind, value):
-                    idents.setdefault(identifier_key(kind, value), common_pb2.Identifier(type=kind, value=value))
+                    key = identifier_key(kind, value)
+                    keys.add(key)
+                    idents.setdefault(key, common_pb2.Identifier(type=kind, value=value))
+            keyed.append(keys)
+        usable = self._cache_usable()
+        now = time.monotonic()
+        unknown = sorted(k for k in idents if not (usable and self._clear.get(k, 0.0) > now))
+        if not unknown:
+            SUPPRESSION_LOOKUPS.labels("cache").inc(len(people))
+            return [False] * len(people)
         generation = self._generation
         try:
             response = await self.stub.IsSuppressed(
