@@ -331,7 +331,7 @@ class ConsentChecker:
         erasure announces its identifiers before its workflow starts). Raises Unavailable when the list
         cannot be read: the caller must not judge without it.
         """
-        idents: dict[str, common_pb2.Identifier] = {}  # key -> identifier, every person's
+        idents: dict[str, tuple[str, str]] = {}  # key -> (type, value), every person's
         keyed: list[set[str]] = []
         for person in people:
             keys = set()
@@ -340,7 +340,7 @@ class ConsentChecker:
                 if kind and normalise_identifier(kind, value):
                     key = identifier_key(kind, value)
                     keys.add(key)
-                    idents.setdefault(key, common_pb2.Identifier(type=kind, value=value))
+                    idents.setdefault(key, (kind, value))
             keyed.append(keys)
         usable = self._cache_usable()
         now = time.monotonic()
@@ -351,7 +351,8 @@ class ConsentChecker:
         generation = self._generation
         try:
             response = await self.stub.IsSuppressed(
-                pb.IsSuppressedRequest(identifiers=[idents[k] for k in unknown]), timeout=self.deadline_s * 2)
+                pb.IsSuppressedRequest(identifiers=[common_pb2.Identifier(type=idents[k][0], value=idents[k][1])
+                                                    for k in unknown]), timeout=self.deadline_s * 2)
         except grpc.aio.AioRpcError as exc:
             raise Unavailable(f"suppression list unreachable: {exc.code().name}") from exc
         SUPPRESSION_LOOKUPS.labels("rpc").inc(len(people))
